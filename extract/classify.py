@@ -1,0 +1,271 @@
+"""Decide every fact of the taxonomy from a document's clauses.
+
+How rules and the model combine (the one place this is decided):
+
+1. **Candidates by pattern.** A clause can be evidence for a fact only if it matches one of the
+   fact's `patterns` and none of its `exclude` patterns (taxonomy table). Patterns are written
+   for recall; they are the cheap prefilter, so only candidates are ever embedded.
+2. **Negation.** For facts marked `negation = "block"`, a negation cue between the start of the
+   phrase and the match ("we do *not* encrypt") removes the candidate.
+3. **Semantic check.** Each candidate is scored by a `ClauseScorer` on its sentence embedding
+   (a learned per-fact classifier when one is available, else similarity to the taxonomy's
+   example sentences). Pattern strength and model probability combine into the confidence.
+4. **Structured values** come from rules: ages (`children.min_age`) and durations
+   (`retention.*`) are parsed by `quantities`, from candidates that passed steps 1–3.
+
+A boolean fact is true when its best candidate's confidence reaches `DECISION_THRESHOLD`;
+otherwise it is false with no evidence ("not stated").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .model import Clause, Evidence, Fact
+from .quantities import find_ages, find_durations
+from .taxonomy import FactSpec, taxonomy
+
+__all__ = ["ClauseScorer", "PrototypeScorer", "FactExtractor", "Candidate", "find_candidates",
+           "DECISION_THRESHOLD", "REVIEW_THRESHOLD", "MAX_EVIDENCE"]
+
+DECISION_THRESHOLD = 0.5
+REVIEW_THRESHOLD = 0.7  # facts decided with less confidence are flagged "needs review"
+MAX_EVIDENCE = 3
+
+_NEGATION = re.compile(
+    r"\b(?:not|never|no|cannot|can.t|don.t|doesn.t|won.t|isn.t|aren.t|unable|neither|nor)\b",
+    re.IGNORECASE)
+# A negation only reaches the match through the same phrase.
+_PHRASE_BREAK = re.compile(r"[,;:()]|\b(?:and|but|or|however|although|except|unless|if)\b",
+                           re.IGNORECASE)
+_CHILD = re.compile(r"\b(?:child|children|kids?|minors?|young people|teen|parent|guardian|"
+                    r"years? old|years of age|age of|under the age)\w*", re.IGNORECASE)
+_AGE_STRONG = re.compile(
+    r"\b(?:not (?:be )?(?:directed|intended|targeted|designed|meant|aimed|marketed|available)|"
+    r"knowingly|at least|must be|may not|must not|do not use|not permitted|prohibited|"
+    r"not allowed|not eligible|restricted to|only (?:for|to) (?:users|persons|individuals))",
+    re.IGNORECASE)
+_NOT_RETENTION = re.compile(
+    r"\b(?:respond|response|reply|acknowledge|resolve|answer|fulfil|fulfill|process your request|"
+    r"past|preceding|prior|previous|last) \w*\s*\w*\s*(?:within|to|in|\d)|"
+    r"\bwithin\b[^.;]{0,30}\b(?:of (?:receiv|receipt|your request|verification))|"
+    r"\b(?:in|during|over) the (?:past|preceding|prior|previous|last) (?:twelve|12)\b|"
+    r"\bnotif\w+[^.;]{0,40}\bwithin\b|\bwithin \w+ (?:business |working )?days? (?:of|after) (?:receiv|your)",
+    re.IGNORECASE)
+_RETENTION_VERB = re.compile(
+    r"\b(?:retain|retention|keep|kept|stor(?:e|ed|age)|hold|held|delet|eras|destroy|purg|"
+    r"anonymi[sz]|expire|expiry|archiv|remov|last(?:s)?|persist|maintain|log(?:s|ged)?)\w*",
+    re.IGNORECASE)
+
+
+class ClauseScorer(Protocol):
+    """Scores clause embeddings for one fact: returns probabilities in [0, 1]."""
+
+    def score(self, fact_id: str, embeddings: np.ndarray) -> np.ndarray: ...
+
+
+class PrototypeScorer:
+    """Similarity to the taxonomy's example sentences, against its counter-examples."""
+
+    def __init__(self, encode, specs: Sequence[FactSpec] | None = None):
+        self._pos: dict[str, np.ndarray] = {}
+        self._neg: dict[str, np.ndarray] = {}
+        specs = specs or taxonomy()
+        for spec in specs:
+            if spec.examples:
+                self._pos[spec.id] = encode(list(spec.examples))
+            if spec.counter:
+                self._neg[spec.id] = encode(list(spec.counter))
+
+    def score(self, fact_id: str, embeddings: np.ndarray) -> np.ndarray:
+        if fact_id not in self._pos or len(embeddings) == 0:
+            return np.full(len(embeddings), 0.5)
+        pos = (embeddings @ self._pos[fact_id].T).max(axis=1)
+        neg = (embeddings @ self._neg[fact_id].T).max(axis=1) if fact_id in self._neg else 0 * pos
+        # Similar to an example and not closer to a counter-example → high probability.
+        z = 10.0 * (pos - 0.3) + 6.0 * np.minimum(pos - neg, 0.0)
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+@dataclass
+class Candidate:
+    """A clause that matched a fact's patterns, with its pattern strength."""
+
+    clause: Clause
+    strength: float  # 0–1: how many distinct patterns matched, saturating
+    match_start: int
+
+
+def _negated(text: str, match_start: int) -> bool:
+    head = text[:match_start]
+    breaks = list(_PHRASE_BREAK.finditer(head))
+    phrase = head[breaks[-1].end():] if breaks else head
+    return bool(_NEGATION.search(phrase))
+
+
+def find_candidates(spec: FactSpec, clauses: Sequence[Clause]) -> list[Candidate]:
+    """Return the clauses that may state `spec` (pattern hit, no exclusion, not negated)."""
+    out = []
+    prev = ""
+    for c in clauses:
+        before, prev = prev, c.text
+        if c.is_heading or not spec.patterns:
+            continue
+        hits = [m for p in spec.patterns if (m := p.search(c.text))]
+        if not hits or any(x.search(c.text) for x in spec.exclude):
+            continue
+        if spec.context and not any(spec.context.search(t) for t in (c.text, before, c.section)):
+            continue
+        first = min(hits, key=lambda m: m.start())
+        if spec.negation == "block" and all(_negated(c.text, m.start()) for m in hits):
+            continue
+        out.append(Candidate(c, min(1.0, 0.6 + 0.2 * (len(hits) - 1)), first.start()))
+    return out
+
+
+def _confidence(strength: float, prob: float) -> float:
+    # The pattern is necessary, the model decides: an unlikely sentence stays below the
+    # decision threshold however many patterns it matched.
+    return float(np.clip(0.25 * strength + 0.75 * prob, 0.0, 1.0))
+
+
+class FactExtractor:
+    """Turns clauses into one `Fact` per taxonomy entry.
+
+    `encode` maps a list of texts to L2-normalised embeddings (e.g. `SentenceEncoder().transform`);
+    `scorer` defaults to a `PrototypeScorer` over the taxonomy examples.
+    """
+
+    def __init__(self, encode, scorer: ClauseScorer | None = None,
+                 specs: Sequence[FactSpec] | None = None):
+        self.encode = encode
+        self.specs = tuple(specs or taxonomy())
+        self.scorer = scorer or PrototypeScorer(encode, self.specs)
+
+    # -- public -------------------------------------------------------------------------
+    def extract(self, clauses: Sequence[Clause]) -> dict[str, Fact]:
+        """Return {fact_id: Fact} for every fact in the taxonomy."""
+        cands = {s.id: find_candidates(s, clauses) for s in self.specs}
+        probs = self._score_all(cands)
+        facts: dict[str, Fact] = {}
+        for spec in self.specs:
+            ranked = self._rank(cands[spec.id], probs.get(spec.id, {}))
+            if spec.kind == "bool":
+                vetoed = any(v.search(c.text) for v in spec.veto for c in clauses)
+                facts[spec.id] = self._boolean(spec, ranked, vetoed)
+            elif spec.kind == "age":
+                facts[spec.id] = self._age(spec, ranked)
+        self._retention(facts, cands, probs)
+        return {s.id: facts[s.id] for s in self.specs}
+
+    # -- steps --------------------------------------------------------------------------
+    def _score_all(self, cands: dict[str, list[Candidate]]) -> dict[str, dict[int, float]]:
+        # Embed each distinct candidate clause once, whatever number of facts it is a candidate for.
+        unique: dict[int, Clause] = {}
+        for lst in cands.values():
+            for cand in lst:
+                unique.setdefault(cand.clause.index, cand.clause)
+        if not unique:
+            return {}
+        order = list(unique)
+        emb = self.encode([unique[i].text for i in order])
+        row = {idx: k for k, idx in enumerate(order)}
+        out: dict[str, dict[int, float]] = {}
+        for fid, lst in cands.items():
+            if not lst:
+                continue
+            rows = [row[c.clause.index] for c in lst]
+            p = self.scorer.score(fid, emb[rows])
+            out[fid] = {c.clause.index: float(v) for c, v in zip(lst, p)}
+        return out
+
+    @staticmethod
+    def _rank(cands: list[Candidate], probs: dict[int, float]) -> list[tuple[float, Candidate]]:
+        scored = [(_confidence(c.strength, probs.get(c.clause.index, 0.5)), c) for c in cands]
+        return sorted(scored, key=lambda t: (-t[0], t[1].clause.index))
+
+    @staticmethod
+    def _evidence(ranked: list[tuple[float, Candidate]]) -> list[Evidence]:
+        return [Evidence.of(c.clause) for conf, c in ranked[:MAX_EVIDENCE]
+                if conf >= DECISION_THRESHOLD]
+
+    def _boolean(self, spec: FactSpec, ranked: list[tuple[float, Candidate]],
+                 vetoed: bool = False) -> Fact:
+        if ranked and ranked[0][0] >= DECISION_THRESHOLD and not vetoed:
+            return Fact(spec.id, True, ranked[0][0], self._evidence(ranked))
+        # "Not stated": confidence that it is absent grows as the best candidate weakens.
+        best = ranked[0][0] if ranked else 0.0
+        return Fact(spec.id, False, round(1.0 - best, 3), [])
+
+    def _age(self, spec: FactSpec, ranked: list[tuple[float, Candidate]]) -> Fact:
+        options = []
+        for conf, cand in ranked:
+            c = cand.clause
+            ages = find_ages(c.text)
+            if not ages or not (_CHILD.search(c.text) or _CHILD.search(c.section)):
+                continue
+            strong = bool(_AGE_STRONG.search(c.text))
+            in_section = bool(_CHILD.search(c.section))
+            score = 0.55 + 0.25 * strong + 0.15 * in_section + 0.05 * (conf >= 0.5)
+            options.append((score, min(a for a, _, _ in ages), c))
+        if not options:
+            return Fact(spec.id, None, 0.9, [])
+        best = max(s for s, _, _ in options)
+        # Among the strongest statements, the lowest age is the one below which the service
+        # refuses everyone ("under 13, or 16 in the EEA" → 13 is where it refuses all).
+        top = [o for o in options if o[0] >= best - 1e-9]
+        score, age, clause = min(top, key=lambda o: (o[1], o[2].index))
+        ev = [Evidence.of(clause)] + [Evidence.of(c) for s, a, c in top
+                                      if c is not clause and a == age][:MAX_EVIDENCE - 1]
+        return Fact(spec.id, age, round(min(score, 1.0), 3), ev)
+
+    def _retention(self, facts, cands, probs) -> None:
+        level_spec = next((s for s in self.specs if s.id == "retention.level"), None)
+        if level_spec is None:
+            return
+        ranked = self._rank(cands[level_spec.id], probs.get(level_spec.id, {}))
+        accepted = [(conf, c) for conf, c in ranked if conf >= DECISION_THRESHOLD]
+        specific = []
+        # Durations also count in clauses outside the retention candidates when a retention
+        # verb governs them ("refresh tokens (90 days)" sits in a list of stored data).
+        pool = {c.clause.index: (conf, c.clause) for conf, c in accepted}
+        for lst in cands.values():
+            for cand in lst:
+                pool.setdefault(cand.clause.index, (0.6, cand.clause))
+        for conf, clause in sorted(pool.values(), key=lambda t: t[1].index):
+            periods = _retention_periods(clause.text)
+            if periods:
+                specific.append((max(conf, 0.75), clause, periods))
+        if specific:
+            periods = list(dict.fromkeys(p for _, _, ps in specific for p in ps))
+            ev = [Evidence.of(c) for _, c, _ in sorted(specific, key=lambda t: -t[0])[:MAX_EVIDENCE]]
+            conf = max(c for c, _, _ in specific)
+            facts["retention.level"] = Fact("retention.level", "specific", round(conf, 3), ev)
+            facts["retention.periods"] = Fact("retention.periods", "; ".join(periods),
+                                              round(conf, 3), ev)
+        elif accepted:
+            facts["retention.level"] = Fact("retention.level", "vague", round(accepted[0][0], 3),
+                                             self._evidence(accepted))
+            facts["retention.periods"] = Fact("retention.periods", "", round(accepted[0][0], 3), [])
+        else:
+            best = ranked[0][0] if ranked else 0.0
+            facts["retention.level"] = Fact("retention.level", "none", round(1 - best, 3), [])
+            facts["retention.periods"] = Fact("retention.periods", "", round(1 - best, 3), [])
+
+
+def _retention_periods(text: str) -> list[str]:
+    """Durations in `text` that govern keeping or deleting data (not reply deadlines)."""
+    out = []
+    for d in find_durations(text):
+        if d.unit in ("second", "minute"):
+            continue  # session lifetimes and codes, not data retention
+        window = text[max(0, d.start - 90): d.end + 60]
+        if _NOT_RETENTION.search(text[max(0, d.start - 60): d.end + 15]):
+            continue
+        if not _RETENTION_VERB.search(window):
+            continue
+        out.append(d.text)
+    return out

@@ -1,0 +1,163 @@
+"""The typed data model that flows from reader to CSV.
+
+Offsets (`start`, `end`) are character offsets into `Document.text`; pages are 1-based.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Union
+
+__all__ = [
+    "Page",
+    "Document",
+    "Clause",
+    "Evidence",
+    "Fact",
+    "FactValue",
+    "Scores",
+    "Extraction",
+    "PolicyRecord",
+]
+
+FactValue = Union[bool, int, str, None]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a document: its number and the span of `Document.text` it covers."""
+
+    number: int
+    start: int
+    end: int
+
+
+@dataclass
+class Document:
+    """A policy as read from one file: normalised text plus where each page lies in it."""
+
+    filename: str
+    sha256: str
+    text: str
+    pages: tuple[Page, ...]
+    media_type: str  # "pdf", "txt", "md", "html", "docx"
+    warnings: tuple[str, ...] = ()
+
+    def page_at(self, offset: int) -> int:
+        """Return the 1-based page number containing character `offset`."""
+        if not self.pages:
+            return 1
+        starts = [p.start for p in self.pages]
+        i = max(0, bisect.bisect_right(starts, offset) - 1)
+        return self.pages[i].number
+
+    @property
+    def n_pages(self) -> int:
+        return len(self.pages) or 1
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A sentence or list item, with the heading of the section it sits in."""
+
+    index: int
+    text: str
+    start: int
+    end: int
+    page: int
+    section: str = ""
+    is_heading: bool = False
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The exact text that proves a fact, and where it stands in the document."""
+
+    text: str
+    page: int
+    start: int
+    end: int
+    section: str = ""
+
+    @classmethod
+    def of(cls, clause: Clause) -> "Evidence":
+        return cls(clause.text, clause.page, clause.start, clause.end, clause.section)
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "page": self.page, "start": self.start,
+                "end": self.end, "section": self.section}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Evidence":
+        return cls(str(d.get("text", "")), int(d.get("page", 1)), int(d.get("start", 0)),
+                   int(d.get("end", 0)), str(d.get("section", "") or ""))
+
+
+@dataclass
+class Fact:
+    """One extracted fact: its value, a 0–1 confidence and the evidence behind it."""
+
+    fact_id: str
+    value: FactValue
+    confidence: float
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "confidence": round(float(self.confidence), 3),
+                "evidence": [e.to_dict() for e in self.evidence]}
+
+    @classmethod
+    def from_dict(cls, fact_id: str, d: dict) -> "Fact":
+        return cls(fact_id, d.get("value"), float(d.get("confidence", 0.0)),
+                   [Evidence.from_dict(e) for e in d.get("evidence", [])])
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Area scores 0–100, the weighted overall score and its grade A–E."""
+
+    rights: float
+    retention: float
+    security: float
+    children: float
+    overall: float
+    grade: str
+
+    def to_dict(self) -> dict:
+        return {"rights": self.rights, "retention": self.retention, "security": self.security,
+                "children": self.children, "overall": self.overall, "grade": self.grade}
+
+
+@dataclass
+class Extraction:
+    """Everything extracted from one document: vendor, facts by ID, and the clauses read."""
+
+    vendor: str
+    document: Document
+    facts: dict[str, Fact]
+    clauses: list[Clause] = field(default_factory=list)
+    extractor_version: str = ""
+
+    @property
+    def source(self) -> str:
+        return self.document.filename
+
+    @property
+    def sha256(self) -> str:
+        return self.document.sha256
+
+
+@dataclass
+class PolicyRecord:
+    """One stored policy of one vendor, as the app and the exports see it."""
+
+    vendor_id: int
+    vendor: str
+    document_id: int
+    source: str
+    sha256: str
+    uploaded_at: str
+    media_type: str
+    n_pages: int
+    facts: dict[str, Fact]
+    extractor_version: str = ""

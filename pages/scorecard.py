@@ -1,0 +1,67 @@
+"""Scorecard: the reviewer's rubric (jurisdiction, weights), the ranking and the CSV download."""
+import pandas as pd
+import streamlit as st
+
+from extract.export import scorecard_rows, to_csv
+from pages import ui
+
+st.title("Scorecard")
+ui.init_rubric_state()  # before the widgets: they take their values from the session
+rubric = ui.current_rubric()
+records = ui.load_records()
+
+st.subheader("Rubric")
+left, right = st.columns(2, gap="large")
+with left:
+    st.selectbox(
+        "Jurisdiction (minimum age for children's data)", ui.JURISDICTION_OPTIONS,
+        format_func=lambda j: f"{j} — {ui.JURISDICTIONS[j]}" if j in ui.JURISDICTIONS else j,
+        key="jurisdiction",
+        help="The children score gives full age points only when the policy's minimum age is "
+             "at or above this age. Applies to every page.")
+    if st.session_state["jurisdiction"] == ui.CUSTOM_AGE:
+        st.number_input("Required minimum age", min_value=0, max_value=21, step=1,
+                        key="custom_age")
+    default_j = ui.DEFAULT_JURISDICTION
+    st.caption(f"Default: {default_j} — {ui.JURISDICTIONS[default_j]}.")
+with right:
+    for area in ui.SCORED_AREAS:
+        st.slider(f"Weight: {ui.AREA_TITLES[area]}", 0, 100, step=5, key=ui.WEIGHT_KEYS[area],
+                  help=f"Default {ui.RUBRIC_DEFAULTS[ui.WEIGHT_KEYS[area]]}")
+    rubric = ui.current_rubric()
+    w = rubric.normalised_weights()
+    st.caption("Defaults: " + ", ".join(f"{ui.AREA_TITLES[a]} {ui.DEFAULT_WEIGHTS[a]:.0f}"
+                                         for a in ui.SCORED_AREAS)
+               + ". In use (normalised): " + ", ".join(f"{ui.AREA_TITLES[a]} {w[a] * 100:.0f}%"
+                                                      for a in ui.SCORED_AREAS) + ".")
+st.button("Reset to defaults", key="reset_rubric", on_click=ui.reset_rubric,
+          icon=":material/restart_alt:")
+
+with st.expander("How the scores are computed", expanded=False):
+    st.markdown(ui.RUBRIC_TEXT)
+
+st.subheader("Ranking")
+if not records:
+    ui.empty_state()
+    st.stop()
+rows = scorecard_rows(records, rubric)  # the CSV's own ranking, so table and file agree
+by_name = {r.vendor: r for r in records}
+table = pd.DataFrame([{
+    "Rank": i + 1, "Vendor": r["vendor"], "Grade": r["grade"], "Overall": r["overall"],
+    **{ui.AREA_TITLES[a]: r[a] for a in ui.SCORED_AREAS},
+    f"{ui.REVIEW_MARK} to review": ui.review_count(by_name[r["vendor"]], rubric),
+    "Source": r["source"],
+} for i, r in enumerate(rows)])
+config = ui.score_column_config() | {"Rank": st.column_config.NumberColumn("Rank", width="small"),
+                                     "Source": st.column_config.TextColumn("Source file")}
+st.dataframe(table, hide_index=True, width="stretch", column_config=config,
+             key="ranking_table")
+
+st.download_button(
+    "Download CSV scorecard", data=to_csv(records, rubric), file_name="privacy-scorecard.csv",
+    mime="text/csv", key="download_csv", on_click="ignore", type="primary",
+    icon=":material/download:",
+    help="One row per vendor: scores under the rubric above, every fact and its evidence.")
+st.caption(f"Scored with: {ui.escape(ui.jurisdiction_label())} (age {rubric.required_age}); "
+           "weights " + ", ".join(f"{ui.AREA_TITLES[a]} {rubric.weights[a]:.0f}"
+                                 for a in ui.SCORED_AREAS) + ".")

@@ -1,0 +1,98 @@
+"""Vendor: one vendor's scores, radar, and every fact with the sentences that prove it."""
+import streamlit as st
+
+from pages import ui
+
+records = ui.load_records()
+rubric = ui.current_rubric()
+st.title("Vendor")
+if flash := st.session_state.pop("_flash", None):
+    st.success(ui.escape(flash), icon=":material/check:")
+if not records:
+    ui.empty_state()
+    st.stop()
+
+by_id = {r.vendor_id: r for r in records}
+by_name = {r.vendor.lower(): r.vendor_id for r in records}
+
+
+def _from_query() -> int | None:
+    """`?vendor=` holds a vendor id (links from other pages) or, for people, a vendor name."""
+    raw = st.query_params.get("vendor")
+    if raw is None:
+        return None
+    if raw.isdigit() and int(raw) in by_id:
+        return int(raw)
+    return by_name.get(raw.strip().lower())
+
+
+# A link with ?vendor= wins once (when it changes); after that the selectbox drives the URL.
+wanted = _from_query()
+if wanted is not None and wanted != st.session_state.get("_vendor_qp"):
+    st.session_state["vendor_select"] = wanted
+st.session_state["_vendor_qp"] = wanted
+if st.session_state.get("vendor_select") not in by_id:
+    st.session_state["vendor_select"] = records[0].vendor_id
+
+vid = st.selectbox("Vendor", list(by_id), format_func=lambda i: by_id[i].vendor,
+                   key="vendor_select")
+st.query_params["vendor"] = str(vid)
+st.session_state["_vendor_qp"] = vid
+rec = by_id[vid]
+scores = ui.scores_of(rec, rubric)
+
+st.header(ui.escape(rec.vendor), anchor=False)
+st.caption(f"Source file: {ui.escape(rec.source)} · {rec.media_type.upper()}, "
+           f"{rec.n_pages} page(s) · uploaded {ui.escape(rec.uploaded_at)}  \n"
+           f"SHA-256: `{rec.sha256}`")
+
+# Metrics and radar side by side when there is room; the flex row wraps in a narrow window.
+with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
+    with st.container(horizontal=True, gap="small", width=405):
+        st.metric("Overall", f"{scores.overall:.0f}", help=ui.grade_help(), border=True,
+                  width=125)
+        st.metric("Grade", scores.grade, border=True, width=125)
+        for area in ui.SCORED_AREAS:
+            st.metric(ui.AREA_TITLES[area], f"{getattr(scores, area):.0f}", border=True,
+                      width=125, help=ui.rubric_lines().get(area))
+        st.caption(f"Children are scored against a minimum age of {rubric.required_age} "
+                   f"({ui.escape(ui.jurisdiction_label())}). Hover the radar for the rules.")
+    with st.container(width=360):
+        ui.plotly(ui.radar_figure(scores, rubric), key="radar_chart")
+
+st.subheader("Facts and evidence", anchor=False)
+st.caption(f"Highlighted words are what matched the fact. {ui.REVIEW_MARK} marks facts to "
+           "check by hand. “Not stated” means the policy does not say it.")
+groups = ui.specs_by_area()
+tabs = st.tabs([ui.AREA_TITLES[a] for a in groups])
+for tab, (area, specs) in zip(tabs, groups.items()):
+    with tab:
+        st.caption(f"Area score {getattr(scores, area):.0f}/100" if area in ui.SCORED_AREAS
+                   else "Shown, not scored")
+        ui.show_html("".join(ui.fact_html(s, ui.cell(s, rec.facts.get(s.id), rubric))
+                             for s in specs))
+
+st.divider()
+with st.expander("Delete this vendor"):
+    st.write("Removes the vendor with all its stored documents and facts. This cannot be "
+             "undone.")
+    if st.button("Delete vendor…", key="delete_vendor", type="secondary"):
+        st.session_state["_confirm_delete"] = vid
+    if st.session_state.get("_confirm_delete") == vid:
+        st.warning(f"Delete **{ui.escape(rec.vendor)}** and its policy for good?")
+        yes, no = st.columns(2)
+        if yes.button("Yes, delete", key="delete_vendor_confirm", type="primary"):
+            try:
+                ui.get_store().delete_vendor(vid)
+            except ui.StoreError as exc:
+                st.error(ui.escape(exc))
+            else:
+                ui.bump_version()
+                st.session_state.pop("_confirm_delete", None)
+                st.session_state.pop("vendor_select", None)
+                st.query_params.pop("vendor", None)
+                st.session_state["_flash"] = f"Deleted {rec.vendor}."
+                st.rerun()
+        if no.button("Cancel", key="delete_vendor_cancel"):
+            st.session_state.pop("_confirm_delete", None)
+            st.rerun()
