@@ -3,8 +3,14 @@
 Gold has the shape of `shared/gold/seeds.json`: {"policies": {file name: {"values": {...},
 "evidence": {...}}}}; booleans not listed are false, a missing `children.min_age` means none.
 Prints per-fact precision / recall / F1, micro-F1 over the boolean facts, the min-age exact-match
-rate, retention-level accuracy and every error with the evidence used — for the extractor and,
-in the same run, for a plain keyword baseline, side by side.
+rate, retention-level accuracy and every error with the evidence used — for the extractor, the
+prototype scorer (the model-free fallback) and a plain keyword baseline, side by side — then a
+reliability table of the extractor's fact confidences and what `REVIEW_THRESHOLD` flags.
+
+`--lopo` (leave-one-policy-out, the figures the README reports): each policy is scored by a
+clause model trained without anything derived from it (`learn.material(exclude=...)`: its gold
+evidence, its clauses, ToS;DR quotes of the same service). Without it the checked-in model is
+used, which was trained on every gold policy (whole-data figures, optimistic).
 """
 from __future__ import annotations
 
@@ -157,16 +163,71 @@ def _predict(paths: list[Path], gold: Mapping, extract: Callable) -> dict:
     return {p.name: extract(p) for p in paths if p.name in gold}
 
 
+def read_clauses(path: Path):
+    """Read and segment a policy file as the app does (plain text if the reader is absent)."""
+    from .model import Document, Page
+    from .segment import segment
+    try:
+        from .read import read_path
+    except ImportError:  # pragma: no cover - only while the reader is being written
+        text = Path(path).read_text(encoding="utf-8")
+        return segment(Document(Path(path).name, "", text, (Page(1, 0, len(text)),), "txt"))
+    return segment(read_path(path))
+
+
+def reliability(gold: Mapping, predictions: Mapping[str, Mapping[str, Fact]],
+                edges=(0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001)) -> list[tuple[str, int, float, float]]:
+    """Fact-level reliability: (confidence bin, n, mean confidence, share of correct values)."""
+    pairs = []
+    for fname, facts in predictions.items():
+        values = gold[fname].get("values", {})
+        for spec in taxonomy():
+            if spec.kind == "periods" or spec.id not in facts:
+                continue
+            f = facts[spec.id]
+            gv = gold_value(values, spec.id, spec.kind)
+            ok = bool(f.value) == bool(gv) if spec.is_bool else f.value == gv
+            pairs.append((float(f.confidence), ok))
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        sel = [(c, ok) for c, ok in pairs if lo <= c < hi]
+        if sel:
+            out.append((f"{lo:.2f}-{min(hi, 1.0):.2f}", len(sel), sum(c for c, _ in sel) / len(sel),
+                        sum(ok for _, ok in sel) / len(sel)))
+    return out
+
+
+def format_reliability(rows, threshold: float, gold: Mapping, predictions: Mapping) -> str:
+    lines = [f"\nfact confidence reliability ({sum(r[1] for r in rows)} fact values):",
+             f"{'confidence':>12}{'n':>6}{'mean conf':>11}{'correct':>9}"]
+    lines += [f"{b:>12}{n:6d}{m:11.3f}{acc:9.3f}" for b, n, m, acc in rows]
+    flagged = ok_flagged = kept = ok_kept = 0
+    for fname, facts in predictions.items():
+        values = gold[fname].get("values", {})
+        for spec in taxonomy():
+            if spec.kind == "periods" or spec.id not in facts:
+                continue
+            f, gv = facts[spec.id], gold_value(values, spec.id, spec.kind)
+            ok = bool(f.value) == bool(gv) if spec.is_bool else f.value == gv
+            if f.confidence < threshold:
+                flagged, ok_flagged = flagged + 1, ok_flagged + ok
+            else:
+                kept, ok_kept = kept + 1, ok_kept + ok
+    lines.append(f"REVIEW_THRESHOLD {threshold}: {flagged} flagged ({flagged - ok_flagged} wrong), "
+                 f"{kept} not flagged ({kept - ok_kept} wrong)")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m extract.evaluate", description=__doc__.split("\n")[0])
     ap.add_argument("gold", help="gold JSON in the shape of shared/gold/seeds.json")
     ap.add_argument("paths", nargs="+", help="policy files or folders")
     ap.add_argument("--quiet", action="store_true", help="no error list")
+    ap.add_argument("--lopo", action="store_true",
+                    help="leave-one-policy-out: retrain the clause model without each policy")
+    ap.add_argument("--shared", type=Path, default=None, help="shared/ folder (training data)")
     args = ap.parse_args(argv)
     from .cli import collect_paths
-    from .pipeline import Extractor
-    from .read import read_path
-    from .segment import segment
 
     gold = json.loads(Path(args.gold).read_text(encoding="utf-8"))["policies"]
     files, problems = collect_paths(args.paths)
@@ -176,12 +237,40 @@ def main(argv: list[str] | None = None) -> int:
     if not files:
         print("error: none of the files is in the gold set", file=sys.stderr)
         return 2
-    ex = Extractor()
-    ours = evaluate("extractor", gold, _predict(files, gold, lambda p: ex(p).facts))
-    base = evaluate("keyword baseline", gold,
-                    _predict(files, gold, lambda p: keyword_baseline(segment(read_path(p)))))
-    print(format_report([ours, base], show_errors=not args.quiet))
+    reports, preds = run(gold, files, lopo=args.lopo, shared=args.shared)
+    print(format_report(reports, show_errors=not args.quiet))
+    from .classify import REVIEW_THRESHOLD
+    print(format_reliability(reliability(gold, preds), REVIEW_THRESHOLD, gold, preds))
     return 0
+
+
+def run(gold: Mapping, files: list[Path], lopo: bool = False, shared: Path | None = None,
+        cache=None) -> tuple[list[Report], dict]:
+    """Evaluate the extractor (LOPO or checked-in model), the prototype scorer and the keyword
+    baseline on `files`; return the three reports and the extractor's predictions."""
+    from .classify import FactExtractor, PrototypeScorer
+    from .learn import SHARED_DIR, EmbeddingCache, build, load_scorer
+
+    cache = cache or EmbeddingCache(disk=True)
+    clauses = {p.name: read_clauses(p) for p in files}
+    proto = FactExtractor(cache, PrototypeScorer(cache))
+    ours: dict[str, dict[str, Fact]] = {}
+    if lopo:
+        for p in files:
+            scorer = build(shared or SHARED_DIR, cache, exclude={p.name})
+            ours[p.name] = FactExtractor(cache, scorer).extract(clauses[p.name])
+        name = "learned (LOPO)"
+    else:
+        learned = load_scorer()
+        fx = FactExtractor(cache, learned or PrototypeScorer(cache))
+        ours = {p.name: fx.extract(clauses[p.name]) for p in files}
+        name = "learned (whole-data)" if learned else "extractor (no model!)"
+    reports = [
+        evaluate(name, gold, ours),
+        evaluate("prototype scorer", gold, {n: proto.extract(c) for n, c in clauses.items()}),
+        evaluate("keyword baseline", gold, {n: keyword_baseline(c) for n, c in clauses.items()}),
+    ]
+    return reports, ours
 
 
 if __name__ == "__main__":

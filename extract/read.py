@@ -24,12 +24,16 @@ import re
 import time
 import unicodedata
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree as ET
+
+import pypdf
+from pypdf import errors as pdf_errors
 
 from extract.errors import (
     CorruptFile,
@@ -71,7 +75,8 @@ def _env_number(name: str, default: float, scale: float = 1) -> float:
 
 @dataclass(frozen=True)
 class Limits:
-    """Upper bounds for reading one file; exceeding one raises `FileTooLarge`.
+    """Upper bounds for reading one file. Exceeding one raises `FileTooLarge`, except the
+    two per-stream PDF limits, which skip the page (with a warning) unless no page is left.
 
     max_bytes: size of the upload (env PRIVACY_MAX_UPLOAD_MB).
     max_pages: pages of a PDF, checked before any page is read (env PRIVACY_MAX_PAGES).
@@ -307,8 +312,7 @@ _LETTER_SPACED = re.compile(r"(?<!\S)(?:[^\W\d_] ){3,}[^\W\d_](?!\S)")
 
 def _tidy_line(line: str) -> str:
     """Strip a line, undo letter spacing ("P r i v a c y") and collapse runs of spaces."""
-    if "  " in line or _LETTER_SPACED.search(line):
-        line = _LETTER_SPACED.sub(_unspace, line)
+    line = _LETTER_SPACED.sub(_unspace, line)
     return re.sub(r" {2,}", " ", line).strip()
 
 
@@ -356,32 +360,32 @@ def _merge_bullets(lines: list[str]) -> list[str]:
 def _continues(prev: str, nxt: str, full_width: float | None) -> bool:
     """Whether line `nxt` continues the paragraph of line `prev` (a wrapped line).
 
-    Yes if `prev` lacks terminal punctuation (a semicolon counts only before a capital)
-    and either `nxt` starts in lower case, or
-    `prev` ends with a comma, a dash or a function word ("the", "and", "our"), or `prev`
-    fills the text width (`full_width`, None when lines are not visually wrapped) and `nxt`
-    is itself long or ends a sentence — short unpunctuated lines are headings. A list item
-    never continues a previous line.
+    Never if `nxt` is a list item or `prev` ends a sentence (". ! ? : ;" — a semicolon
+    only before a capital). Otherwise yes if `nxt` starts in lower case ("iTechno" does
+    not count), or `prev` ends with a comma, a dash or a function word ("the", "and",
+    "our"), or `prev` fills the text width (`full_width`; None when lines are not visually
+    wrapped) and `nxt` is itself full or ends a sentence: short unpunctuated lines after a
+    full one are headings.
     """
     if not prev or not nxt or _BULLET_LINE.match(nxt):
         return False
-    if _TERMINAL.search(prev) and not (prev.endswith(";") and _starts_lowercase(nxt)):
+    if _TERMINAL.search(prev[-12:]) and not (prev.endswith(";") and _starts_lowercase(nxt)):
         return False
     if _MARKER_ONLY.match(prev) or _MARKER_ONLY.match(nxt):
         return False
     if _starts_lowercase(nxt):
         return True
-    last_word = prev.rsplit(" ", 1)[-1]
+    last_word = prev[-40:].rsplit(" ", 1)[-1]
     if prev.endswith((",", " -", " –", "—")) or last_word.lower() in _CONNECTORS:
         return True
     if full_width and len(prev) >= 0.8 * full_width:
-        return len(nxt) >= 0.8 * full_width or bool(_TERMINAL.search(nxt))
+        return len(nxt) >= 0.8 * full_width or bool(_TERMINAL.search(nxt[-12:]))
     return False
 
 
 def _starts_lowercase(line: str) -> bool:
     """True for "process…", false for brand names such as "iTechno" or "eBay"."""
-    first = line.split(" ", 1)[0]
+    first = line[:60].split(" ", 1)[0]
     return first[0].islower() and not any(ch.isupper() for ch in first[1:])
 
 
@@ -399,70 +403,103 @@ def _reflow(lines: list[str], full_width: float | None, *, soft_gaps: bool = Fal
 
     A blank line is a hard paragraph break, unless `soft_gaps` (PDF layout gaps): then the
     line after it still joins on textual evidence (lower-case start, dangling "the"), but
-    not because the line before it is full-width.
+    not because the line before it is full-width. Each line is judged against the
+    physical line before it, not the paragraph built so far.
     """
-    out: list[str] = []
+    paragraphs: list[list[str]] = []
     gap = False
     for line in lines:
         if not line:
             gap = True
             continue
-        if out and (soft_gaps or not gap) and _continues(out[-1], line, None if gap else full_width):
-            out[-1] = f"{out[-1]} {line}"
+        width = None if gap else full_width
+        if paragraphs and (soft_gaps or not gap) and _continues(paragraphs[-1][-1], line, width):
+            paragraphs[-1].append(line)
         else:
-            out.append(line)
+            paragraphs.append([line])
         gap = False
-    return out
+    return [" ".join(parts) for parts in paragraphs]
 
 
 # Hyphenation: "pro-" + "cess" → "process", but "third-" + "party" → "third-party".
 _COMPOUND_HEADS = frozenset("third first second non self opt cross e x long short high low "
-                            "well ill co-".split())
+                            "well ill".split())
 _COMPOUND_TAILS = frozenset("party parties based related specific term time level wide free "
                             "friendly owned driven generated identifiable mail border site "
                             "making operated readable facing enabled compliant sensitive "
                             "only backed hosted".split())
+_URL_LIKE = re.compile(r"://|@|^www\.|\w\.[a-z]{2,}/", re.I)
 _BROKEN_WORD = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)-$")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
-def _vocabulary(texts: Iterable[str]) -> frozenset[str]:
-    return frozenset(w.lower() for text in texts for w in _WORD.findall(text))
+def _vocabulary(lines: Iterable[str]) -> frozenset[str]:
+    """The document's words, lower-cased, for `_keeps_hyphen` to consult.
+
+    Hyphenated words also give their leading parts ("do-not-mail" → "do-not"). The two
+    halves of a word broken at a line end are left out: they are fragments, not words.
+    """
+    words: set[str] = set()
+    skip_first = False
+    for line in lines:
+        found = _WORD.findall(line)
+        if skip_first and found and line[:1].isalpha():
+            found = found[1:]
+        skip_first = bool(found) and line.endswith("-") and line[-2:-1].isalpha()
+        if skip_first:
+            found = found[:-1]
+        for word in found:
+            parts = word.lower().split("-")
+            words.update("-".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return frozenset(words)
 
 
-def _keeps_hyphen(left: str, right: str, vocab: frozenset[str]) -> bool:
+def _keeps_hyphen(left: str, right: str, vocab: frozenset[str], before: str = "") -> bool:
     """Decide whether the hyphen of a word broken across lines is a real one.
 
-    Rule, in order: not lower case on both sides → keep ("Anti-" / "Money"); the joined
-    word occurs elsewhere in the document → drop; the hyphenated word occurs elsewhere →
-    keep; the left part already holds a hyphen, is one letter ("e-mail") or is a common
-    compound head ("third", "non", "opt", "self", ...), or the right part a common compound
-    tail ("party", "based", "specific", ...) → keep; otherwise drop ("pro-" + "cess").
+    `left` is the word before the line-end hyphen, `right` the word after it, `before`
+    the rest of the token holding `left` ("https://eur" for "https://eur-" / "lex").
+    Rule, in order: the token is part of a URL, path or e-mail address → keep; the
+    joined word occurs elsewhere in the document → drop ("SERV-" / "ICES" when
+    "services" occurs); the hyphenated word occurs elsewhere → keep; the halves differ in
+    case ("Anti-" / "Money") → keep; the left part already holds a hyphen, is one letter
+    ("e-mail") or a common compound head ("third", "non", "opt", "self", ...), or the
+    right part a common compound tail ("party", "based", "specific", ...) → keep; both
+    halves are words used elsewhere in the document ("automatically" / "collected") →
+    keep; otherwise drop ("pro-" / "cess").
     """
-    head = left.rsplit("-", 1)[-1]
-    if not (head[-1:].islower() and right[:1].islower()):
+    if _URL_LIKE.search(before + left):
         return True
+    head = left.rsplit("-", 1)[-1]
     if (head + right).lower() in vocab:
         return False
     if f"{left}-{right}".lower() in vocab:
         return True
-    return ("-" in left or len(head) == 1 or head.lower() in _COMPOUND_HEADS
-            or right.lower() in _COMPOUND_TAILS)
+    if not (head[-1:].islower() and right[:1].islower()) and not (head + right).isupper():
+        return True
+    if "-" in left or len(head) == 1 or head.lower() in _COMPOUND_HEADS:
+        return True
+    if right.lower() in _COMPOUND_TAILS:
+        return True
+    return len(head) >= 3 and len(right) >= 3 and {head.lower(), right.lower()} <= vocab
 
 
 def _dehyphenate(lines: list[str], vocab: frozenset[str]) -> list[str]:
     """Join words broken across lines with a hyphen (see `_keeps_hyphen` for the rule)."""
-    out: list[str] = []
+    out: list[list[str]] = []  # pieces of each output line, joined without spaces
     for line in lines:
-        prev = out[-1] if out else ""
-        broken = _BROKEN_WORD.search(prev)
+        prev = out[-1][-1] if out else ""
+        tail = prev[-100:]
+        broken = _BROKEN_WORD.search(tail) if prev.endswith("-") else None
         start = re.match(r"[^\W\d_]+", line)
         if broken and start:
-            keep = _keeps_hyphen(broken.group(1), start.group(0), vocab)
-            out[-1] = (prev if keep else prev[:-1]) + line
+            before = tail[:broken.start()].rsplit(" ", 1)[-1]
+            if not _keeps_hyphen(broken.group(1), start.group(0), vocab, before):
+                out[-1][-1] = prev[:-1]
+            out[-1].append(line)
         else:
-            out.append(line)
-    return out
+            out.append([line])
+    return ["".join(pieces) for pieces in out]
 
 
 def _rejoin_single_words(lines: list[str]) -> list[str]:
@@ -578,16 +615,20 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+def _refuse_long_text(text: str, filename: str) -> None:
+    # Markup and spacing shrink a little when read; far beyond the limit, skip the work.
+    if len(text) > 2 * LIMITS.max_chars:
+        raise FileTooLarge(_too_many_chars(filename))
+
+
 def _read_txt(data: bytes, filename: str) -> _Text:
     text, warnings = _decode(data, filename)
+    _refuse_long_text(text, filename)
     return _Text([_structure_plain(text)], warnings)
 
 
 def _structure_plain(text: str) -> str:
     """Plain text: blank lines break paragraphs; hard-wrapped lines are rejoined."""
-    if len(text) > 2 * LIMITS.max_chars:  # don't spend time on text we will refuse anyway
-        raise FileTooLarge(f"The text is longer than {LIMITS.max_chars:,} characters, "
-                           "the limit for one policy.")
     lines = _lines(text)
     width = _typical_width(lines)
     vocab = _vocabulary(lines)
@@ -600,20 +641,22 @@ def _structure_plain(text: str) -> str:
 # --------------------------------------------------------------------------- Markdown
 
 _MD_INLINE = (
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),            # images → alt text
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),             # [text](url) → text
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),            # [text][ref] → text
-    (re.compile(r"\[\^[^\]]+\]"), ""),                         # footnote references
-    (re.compile(r"<((?:https?|mailto):[^>\s]+)>"), r"\1"),     # autolinks
-    (re.compile(r"</?[a-zA-Z][^>]*>"), ""),                    # inline HTML tags
-    (re.compile(r"`([^`]+)`"), r"\1"),                         # code spans
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),     # strong
-    (re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"), r"\1"),  # *em*
-    (re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])"), r"\1"),    # _em_
-    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),            # strikethrough
+    # Every span is bounded ({,300}): unbounded lazy spans make these patterns quadratic
+    # on long lines full of unmatched markers.
+    (re.compile(r"!\[([^\]]{0,300})\]\([^)\s]{0,500}\)"), r"\1"),     # images → alt text
+    (re.compile(r"\[([^\]]{1,300})\]\([^)]{0,500}\)"), r"\1"),       # [text](url) → text
+    (re.compile(r"\[([^\]]{1,300})\]\[[^\]]{0,100}\]"), r"\1"),      # [text][ref] → text
+    (re.compile(r"\[\^[^\]]{1,100}\]"), ""),                        # footnote references
+    (re.compile(r"<((?:https?|mailto):[^>\s]{1,500})>"), r"\1"),      # autolinks
+    (re.compile(r"</?[a-zA-Z][^<>]{0,300}>"), ""),                     # inline HTML tags
+    (re.compile(r"`([^`]{1,300})`"), r"\1"),                           # code spans
+    (re.compile(r"(\*\*|__)(?=\S)(.{1,300}?)(?<=\S)\1"), r"\2"),      # strong
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])(.{1,300}?)(?<=[^\s*])\*(?![\w*])"), r"\1"),  # *em*
+    (re.compile(r"(?<![\w_])_(?=[^\s_])(.{1,300}?)(?<=[^\s_])_(?![\w_])"), r"\1"),    # _em_
+    (re.compile(r"~~(?=\S)(.{1,300}?)(?<=\S)~~"), r"\1"),             # strikethrough
     (re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|~])"), r"\1"),      # backslash escapes
 )
-_MD_HEADING = re.compile(r"^#{1,6}\s+(.*?)(?:\s+#+)?\s*$")
+_MD_HEADING = re.compile(r"#{1,6}(?:\s|$)")
 _MD_BULLET = re.compile(r"^\s*[-*+]\s+(?:\[[ xX]\]\s+)?")
 _MD_ORDERED = re.compile(r"^\s*(\d{1,9})[.)]\s+")
 _MD_RULE = re.compile(r"^\s*(?:[-*_=]\s*){3,}$")
@@ -623,7 +666,8 @@ _MD_REF_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+")
 
 def _read_md(data: bytes, filename: str) -> _Text:
     text, warnings = _decode(data, filename)
-    text = re.sub(r"<!--.*?-->", "", _strip_front_matter(text), flags=re.S)
+    _refuse_long_text(text, filename)
+    text = _strip_comments(_strip_front_matter(text))
     lines = _markdown_lines(_normalise_chars(text).split("\n"))
     lines = _merge_bullets([_tidy_line(line) for line in lines])
     return _Text(["\n".join(line for line in lines if line)], warnings)
@@ -634,39 +678,54 @@ def _strip_front_matter(text: str) -> str:
     return text.replace("\r\n", "\n")[match.end():] if match else text
 
 
+def _strip_comments(text: str) -> str:
+    """Remove <!-- ... --> comments (a scan, not a regex: linear even if one never ends)."""
+    parts, pos = [], 0
+    while (start := text.find("<!--", pos)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        parts.append(text[pos:start])
+        pos = end + 3
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
 def _markdown_lines(raw: list[str]) -> list[str]:
     """Turn Markdown lines into plain lines, one per paragraph, heading, item or table row."""
-    out: list[str] = []
+    out: list[list[str]] = []  # the source lines making up each output line
     in_fence, joinable = False, False
     for line in raw:
         if re.match(r"^\s*(```|~~~)", line):
             in_fence, joinable = not in_fence, False
             continue
         if in_fence:
-            out.append(line)
+            out.append([line])
             continue
         kind, plain = _markdown_line(line)
         if kind == "blank":
             joinable = False
         elif kind == "text" and joinable:
-            out[-1] = f"{out[-1]} {plain}"
+            out[-1].append(plain)
         else:
-            out.append(plain)
+            out.append([plain])
         # A paragraph or item continues on the next plain line unless a hard break ends it.
         joinable = kind in ("text", "item") and not line.endswith(("  ", "\\"))
-    return out
+    return [" ".join(parts) for parts in out]
 
 
 def _markdown_line(line: str) -> tuple[str, str]:
     """Classify one Markdown line and return (kind, plain text)."""
-    if not line.strip() or _MD_RULE.match(line) or _MD_TABLE_SEPARATOR.match(line):
+    short = len(line) <= 1000  # rules and separator rows are short; spare long lines the regex
+    if not line.strip() or short and (_MD_RULE.match(line) or _MD_TABLE_SEPARATOR.match(line)):
         return "blank", ""
     if _MD_REF_DEFINITION.match(line):
         return "blank", ""
     line = re.sub(r"^(\s*>\s?)+", "", line)
-    heading = _MD_HEADING.match(line)
+    heading = _MD_HEADING.match(line.strip())
     if heading:
-        return "heading", _md_inline(heading.group(1))
+        title = line.strip()[heading.end():].strip()
+        return "heading", _md_inline(re.sub(r"(?:^|\s)#+$", "", title).strip())
     if line.strip().startswith("|") and line.strip().endswith("|"):
         cells = [_md_inline(c.strip()) for c in line.strip().strip("|").split("|")]
         return "row", " | ".join(c for c in cells if c)
@@ -722,7 +781,8 @@ class _HTMLText(HTMLParser):
             self.skipping = [s for s in self.skipping if s[0] not in ("head", "title")]
         if tag not in _HTML_VOID and (tag in _HTML_ALWAYS_SKIP or tag in _HTML_FURNITURE
                                       or _hidden(attrs)):
-            self.skipping.append((tag, tag in _HTML_FURNITURE))
+            furniture_only = tag in _HTML_FURNITURE and not _hidden(attrs)
+            self.skipping.append((tag, furniture_only))
             return
         self._block_break(tag)
         if tag == "li":
@@ -799,6 +859,7 @@ def _read_html(data: bytes, filename: str) -> _Text:
         # Whole pages wrapped in <form> (ASP.NET) or an unclosed <header> would vanish.
         warnings.append("The page layout is unusual; menus and footers may be included in the text.")
         main = everything
+    _refuse_long_text(main, filename)
     lines = [line for line in (_tidy_line(x) for x in _normalise_chars(main).split("\n")) if line]
     return _Text(["\n".join(_merge_bullets(lines))], warnings)
 
@@ -823,6 +884,7 @@ def _read_docx(data: bytes, filename: str) -> _Text:
         lines = _docx_lines(xml)
     except ET.ParseError as exc:
         raise CorruptFile(f"“{filename}” is a damaged Word document ({exc}).") from exc
+    _refuse_long_text("\n".join(lines), filename)
     lines = [line for line in (_tidy_line(x) for x in _normalise_chars("\n".join(lines)).split("\n"))
              if line]
     return _Text(["\n".join(_merge_bullets(lines))])
@@ -842,7 +904,8 @@ def _docx_document_xml(data: bytes, filename: str) -> bytes:
         try:
             with zf.open("word/document.xml") as member:
                 xml = member.read(LIMITS.max_docx_uncompressed + 1)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError) as exc:
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError,
+                OSError, ValueError) as exc:
             raise CorruptFile(f"“{filename}” is a damaged or password-protected Word "
                               "document.") from exc
     if len(xml) > LIMITS.max_docx_uncompressed:  # the header lied about the size
@@ -859,7 +922,8 @@ def _check_zip_limits(zf: zipfile.ZipFile, filename: str) -> None:
         raise FileTooLarge(_docx_too_large(filename))
     for info in infos:
         if info.file_size > MiB and info.file_size > LIMITS.max_zip_ratio * max(info.compress_size, 1):
-            raise FileTooLarge(f"“{filename}” contains a part that unpacks {info.file_size // max(info.compress_size, 1):,}-fold; "
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise FileTooLarge(f"“{filename}” contains a part that unpacks {ratio:,}-fold; "
                                "it looks like a zip bomb and was not read.")
 
 
@@ -917,13 +981,15 @@ class _DocxWalker:
             elif name == "tr" and self.rows:
                 cells = [" ".join(part for part in cell if part) for cell in self.rows[-1]]
                 self.rows[-1] = []
-                self._add(" | ".join(cell for cell in cells if cell))
+                self._add(" | ".join(cell for cell in cells if cell), outer=True)
             elif name == "tbl" and self.rows:
                 self.rows.pop()
 
-    def _add(self, text: str) -> None:
-        if self.rows and self.rows[-1]:
-            self.rows[-1][-1].append(text)
+    def _add(self, text: str, *, outer: bool = False) -> None:
+        """Put text in the open table cell (the enclosing table's, for a finished row)."""
+        cells = self.rows[-2 if outer else -1] if len(self.rows) > outer else None
+        if cells:
+            cells[-1].append(text)
         elif text:
             self.lines.append(text)
 
@@ -993,8 +1059,6 @@ def _pdf_config() -> dict[str, int]:
 @contextlib.contextmanager
 def _pdf_limits() -> Iterator[None]:
     """Apply our tighter pypdf limits for the duration of one read (a context variable)."""
-    import pypdf
-
     if not hasattr(pypdf, "apply_configuration"):  # older pypdf: its module defaults apply
         yield
         return
@@ -1014,30 +1078,20 @@ def _read_pdf(data: bytes, filename: str) -> _Text:
     return _Text(_structure_pdf(raw_pages, filename, warnings), warnings)
 
 
-def _pdf_errors():
-    from pypdf import errors
-
-    return errors
-
-
-def _open_pdf(data: bytes, filename: str):
+def _open_pdf(data: bytes, filename: str) -> pypdf.PdfReader:
     """Open with pypdf, unlock owner-only encryption, refuse too many pages."""
-    from pypdf import PdfReader
-    from pypdf import PasswordType
-
-    errors = _pdf_errors()
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
             raise EncryptedPDF(f"This PDF is encrypted with a password, so “{filename}” cannot be "
                                "read. Ask the vendor for an unprotected copy, or open it, "
                                "print it to a new PDF and upload that.")
         n_pages = len(reader.pages)
     except ExtractError:
         raise
-    except errors.DependencyError as exc:
+    except pdf_errors.DependencyError as exc:
         raise EncryptedPDF(_crypto_missing(filename)) from exc
-    except errors.LimitReachedError as exc:
+    except pdf_errors.LimitReachedError as exc:
         raise FileTooLarge(f"“{filename}” is too large or complex to read ({exc}).") from exc
     except Exception as exc:  # pypdf raises many types for damaged files
         raise CorruptFile(_damaged_pdf(data, filename)) from exc
@@ -1063,9 +1117,8 @@ def _crypto_missing(filename: str) -> str:
             "to install it, or upload an unprotected copy (print it to a new PDF).")
 
 
-def _extract_pages(reader, filename: str) -> tuple[list[str | None], list[str]]:
+def _extract_pages(reader: pypdf.PdfReader, filename: str) -> tuple[list[str | None], list[str]]:
     """Extract each page's raw text; None for a page skipped for a limit or damage."""
-    errors = _pdf_errors()
     deadline = time.monotonic() + LIMITS.max_pdf_seconds
     n = len(reader.pages)
     texts: list[str | None] = []
@@ -1078,9 +1131,9 @@ def _extract_pages(reader, filename: str) -> tuple[list[str | None], list[str]]:
             text = _page_text(reader.pages[number - 1], _clock(deadline))
         except _OutOfTime as exc:
             raise FileTooLarge(_pdf_too_slow(filename, number, n)) from exc
-        except errors.DependencyError as exc:
+        except pdf_errors.DependencyError as exc:
             raise EncryptedPDF(_crypto_missing(filename)) from exc
-        except errors.LimitReachedError:
+        except pdf_errors.LimitReachedError:
             skipped["limit"].append(number)
             text = None
         except (MemoryError, RecursionError):
@@ -1096,7 +1149,7 @@ def _extract_pages(reader, filename: str) -> tuple[list[str | None], list[str]]:
     return texts, _skip_warnings(texts, skipped, filename)
 
 
-def _page_text(page, clock: Callable[..., None]) -> str:
+def _page_text(page: pypdf.PageObject, clock: Callable[..., None]) -> str:
     """Extract a page's text, with a blank line wherever the layout shows a paragraph gap.
 
     pypdf's visitor sees every piece of text with its position; the pieces concatenate to
@@ -1245,7 +1298,8 @@ def _join_across_pages(pages: list[list[str]], width: float | None,
 
 
 _PAGE_NUMBER = re.compile(
-    r"^(?:(?:page|p\.|seite|página|pagina|pag\.)\s*)?[-–—(\[]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-–—)\]]?"
+    r"^(?:(?:page|p\.|seite|página|pagina|pag\.)\s*)?[-–—(\[]?\s*"
+    r"(?:\d{1,4}|(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3}))\s*[-–—)\]]?"  # 1–9999 or i–xxxix
     r"(?:\s*(?:of|/|von|de|sur|di)\s*\d{1,4})?$", re.I)
 _EDGE = 3  # lines at the top and the bottom of a page that may be header or footer
 

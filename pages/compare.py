@@ -3,6 +3,8 @@ import streamlit as st
 
 from pages import ui
 
+ui.require_app_shell()
+
 records = ui.load_records()
 rubric = ui.current_rubric()
 st.title("Compare vendors")
@@ -31,7 +33,7 @@ if len(chosen) < 2:
 recs = [by_id[i] for i in chosen]
 # Transposed (vendors as columns) so it reads like the fact table below; as text because a
 # column now mixes grades and numbers.
-frame = ui.score_frame(recs, rubric).set_index("Vendor").T.map(
+frame = ui.score_frame(recs, rubric).set_index("Vendor").loc[[r.vendor for r in recs]].T.map(
     lambda v: f"{v:.0f}" if isinstance(v, float) else str(v))
 st.dataframe(frame, width="stretch", key="compare_scores")
 
@@ -50,9 +52,10 @@ for area, specs in ui.specs_by_area().items():
                       + (f' <span class="pp-review">{ui.REVIEW_MARK}</span>' if c.review else "")
                       + ui.evidence_html(c, s, ui.value_words(s, c)) + "</td>" for c in cells)
         mark = "≠ " if differs else ""
-        rows.append(f'<tr class="{"pp-diff" if differs else ""}"><td><b>{mark}'
-                    f'{ui.escape(s.label, "html")}</b><div class="pp-desc">'
-                    f'{ui.escape(s.description, "html")}</div></td>{tds}</tr>')
+        # The description as a tooltip: in a narrow window it would make every row tall.
+        rows.append(f'<tr class="{"pp-diff" if differs else ""}"><td title="'
+                    f'{ui.escape(s.description, "html")}"><b>{mark}'
+                    f'{ui.escape(s.label, "html")}</b></td>{tds}</tr>')
     if not rows:
         continue
     title = ui.AREA_TITLES[area] + ("" if area in ui.SCORED_AREAS else " (not scored)")

@@ -3,6 +3,8 @@ import streamlit as st
 
 from pages import ui
 
+ui.require_app_shell()
+
 st.title("Vendor privacy posture")
 records = ui.load_records()
 rubric = ui.current_rubric()

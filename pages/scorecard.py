@@ -5,35 +5,35 @@ import streamlit as st
 from extract.export import scorecard_rows, to_csv
 from pages import ui
 
+ui.require_app_shell()
+
 st.title("Scorecard")
 ui.init_rubric_state()  # before the widgets: they take their values from the session
 rubric = ui.current_rubric()
 records = ui.load_records()
 
 st.subheader("Rubric")
-left, right = st.columns(2, gap="large")
-with left:
-    st.selectbox(
-        "Jurisdiction (minimum age for children's data)", ui.JURISDICTION_OPTIONS,
-        format_func=lambda j: f"{j} — {ui.JURISDICTIONS[j]}" if j in ui.JURISDICTIONS else j,
-        key="jurisdiction",
-        help="The children score gives full age points only when the policy's minimum age is "
-             "at or above this age. Applies to every page.")
-    if st.session_state["jurisdiction"] == ui.CUSTOM_AGE:
-        st.number_input("Required minimum age", min_value=0, max_value=21, step=1,
-                        key="custom_age")
-    default_j = ui.DEFAULT_JURISDICTION
-    st.caption(f"Default: {default_j} — {ui.JURISDICTIONS[default_j]}.")
-with right:
+st.selectbox(
+    "Jurisdiction (minimum age for children's data)", ui.JURISDICTION_OPTIONS,
+    format_func=lambda j: f"{j} — age {ui.JURISDICTIONS[j]}" if j in ui.JURISDICTIONS else j,
+    key="jurisdiction",
+    help="The children score gives full age points only when the policy's minimum age is at "
+         "or above this age. Applies to every page.")
+if st.session_state["jurisdiction"] == ui.CUSTOM_AGE:
+    st.number_input("Required minimum age", min_value=0, max_value=21, step=1, key="custom_age")
+st.markdown("**Area weights**")
+# A wrapping row: two sliders side by side when wide, one per line in a narrow window.
+with st.container(horizontal=True, gap="medium"):
     for area in ui.SCORED_AREAS:
-        st.slider(f"Weight: {ui.AREA_TITLES[area]}", 0, 100, step=5, key=ui.WEIGHT_KEYS[area],
+        st.slider(ui.AREA_TITLES[area], 0, 100, step=5, key=ui.WEIGHT_KEYS[area], width=300,
                   help=f"Default {ui.RUBRIC_DEFAULTS[ui.WEIGHT_KEYS[area]]}")
-    rubric = ui.current_rubric()
-    w = rubric.normalised_weights()
-    st.caption("Defaults: " + ", ".join(f"{ui.AREA_TITLES[a]} {ui.DEFAULT_WEIGHTS[a]:.0f}"
-                                         for a in ui.SCORED_AREAS)
-               + ". In use (normalised): " + ", ".join(f"{ui.AREA_TITLES[a]} {w[a] * 100:.0f}%"
-                                                      for a in ui.SCORED_AREAS) + ".")
+rubric = ui.current_rubric()
+w = rubric.normalised_weights()
+default_j = ui.DEFAULT_JURISDICTION
+st.caption(f"Defaults: {default_j} (age {ui.JURISDICTIONS[default_j]}); weights "
+           + ", ".join(f"{ui.AREA_TITLES[a]} {ui.DEFAULT_WEIGHTS[a]:.0f}" for a in ui.SCORED_AREAS)
+           + ". Weights in use, as shares of the overall score: "
+           + ", ".join(f"{ui.AREA_TITLES[a]} {w[a] * 100:.0f}%" for a in ui.SCORED_AREAS) + ".")
 st.button("Reset to defaults", key="reset_rubric", on_click=ui.reset_rubric,
           icon=":material/restart_alt:")
 
@@ -47,15 +47,12 @@ if not records:
 rows = scorecard_rows(records, rubric)  # the CSV's own ranking, so table and file agree
 by_name = {r.vendor: r for r in records}
 table = pd.DataFrame([{
-    "Rank": i + 1, "Vendor": r["vendor"], "Grade": r["grade"], "Overall": r["overall"],
+    "Vendor": r["vendor"], "Grade": r["grade"], "Overall": r["overall"],
     **{ui.AREA_TITLES[a]: r[a] for a in ui.SCORED_AREAS},
     f"{ui.REVIEW_MARK} to review": ui.review_count(by_name[r["vendor"]], rubric),
-    "Source": r["source"],
-} for i, r in enumerate(rows)])
-config = ui.score_column_config() | {"Rank": st.column_config.NumberColumn("Rank", width="small"),
-                                     "Source": st.column_config.TextColumn("Source file")}
-st.dataframe(table, hide_index=True, width="stretch", column_config=config,
-             key="ranking_table")
+} for r in rows])
+st.dataframe(table, hide_index=True, width="stretch", column_config=ui.score_column_config(),
+             key="ranking_table")  # best first, as in the CSV
 
 st.download_button(
     "Download CSV scorecard", data=to_csv(records, rubric), file_name="privacy-scorecard.csv",

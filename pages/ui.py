@@ -71,11 +71,32 @@ CELL_MEANING = {
             "or above the one your jurisdiction requires)",
     PARTIAL: "Partly: only a retention principle (\"as long as necessary\"), or a minimum age "
              "below the one your jurisdiction requires",
-    NOT_STATED: "Not stated: the policy does not say it; it scores nothing",
+    NOT_STATED: "Not stated (— when many vendors are shown): the policy does not say it; "
+                "it scores nothing",
 }
 REVIEW_MARK = "⚠"
 BAR_COLOUR = "#0072B2"
 AREA_MARKER = "#E69F00"  # radar fill: Okabe–Ito orange, distinct from the cell blues
+
+
+# --------------------------------------------------------------------------- app shell
+def require_app_shell() -> None:
+    """Make sure this page runs inside app.py (its sidebar, rubric state and navigation).
+
+    Streamlit still has the legacy "pages/ directory" mode: when a process's first run asks
+    for a page URL (e.g. a tab reconnecting to /vendor after a restart), or in every AppTest
+    rerun, it executes pages/<page>.py directly, without app.py, and lists every file of
+    pages/ in the sidebar. `st.navigation` in app.py switches that mode off; when a page finds
+    it still on, app.py has not run, so it is switched off here and the run restarts through
+    app.py, on the same page.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the legacy mode
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 # --------------------------------------------------------------------------- store & caches
@@ -228,10 +249,6 @@ def specs_by_area(areas: Iterable[str] = AREAS) -> dict[str, list[FactSpec]]:
     return {a: [s for s in taxonomy() if s.area == a] for a in wanted}
 
 
-def spec_for(fact_id: str) -> FactSpec | None:
-    return next((s for s in taxonomy() if s.id == fact_id), None)
-
-
 @dataclass(frozen=True)
 class Cell:
     """One fact of one vendor as the UI shows it."""
@@ -277,14 +294,11 @@ def cell_label(c: Cell, short: bool = False) -> str:
     text = "—" if short and c.level == NOT_STATED else c.text
     parts = [p.strip() for p in text.split(";") if p.strip()]
     if len(parts) > 1:  # a list of periods: the first one and how many more
-        text = f"{parts[0]} +{len(parts) - 1}"
-    if len(text) > 14:
-        text = text[:13] + "…"
+        text = f"{parts[0]}…" if short else f"{parts[0]} +{len(parts) - 1}"
+    limit = 9 if short else 14  # dense grids have narrow cells
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
     return f"{text} {REVIEW_MARK}" if c.review else text
-
-
-def fact_ids_of(areas: Iterable[str]) -> list[str]:
-    return [s.id for a, specs in specs_by_area(areas).items() for s in specs]
 
 
 def scores_of(rec: PolicyRecord, rubric: Rubric) -> Scores:
@@ -385,8 +399,9 @@ def matrix_figure(records: Sequence[PolicyRecord], areas: Sequence[str], rubric:
                 c = cell(s, r.facts.get(s.id), rubric)
                 zr.append(c.level)
                 tr.append(cell_label(c, short=short))
-                quote = (f"“{_wrap(quote_text(c.evidence[0].text))}”<br><i>page {c.evidence[0].page}</i>"
-                         if c.evidence else "<i>not stated in the policy</i>")
+                first = c.evidence[0] if c.evidence else None
+                quote = (f"“{_wrap(quote_text(first.text))}”<br><i>page {first.page}</i>"
+                         if first else "<i>not stated in the policy</i>")
                 conf = f" · confidence {c.confidence:.2f}" if c.confidence is not None else ""
                 review = f"<br>{REVIEW_MARK} {escape(c.note, 'html')}" if c.review else ""
                 hr.append(f"<b>{escape(r.vendor, 'html')}</b><br>{escape(s.label, 'html')} "
@@ -444,7 +459,7 @@ def ranking_figure(records: Sequence[PolicyRecord], rubric: Rubric):
         # type="category": ids are digit strings, which Plotly would otherwise plot as numbers.
         yaxis=dict(type="category", tickmode="array",
                    tickvals=[str(r.vendor_id) for _, r in rows],
-                   ticktext=[escape(r.vendor, "html") for _, r in rows], automargin=True,
+                   ticktext=[_vendor_tick(r.vendor) for _, r in rows], automargin=True,
                    fixedrange=True),
         showlegend=False, hoverlabel=dict(align="left"))
     return fig
@@ -540,7 +555,9 @@ def highlight(text: str, spec: FactSpec | None, extra: Iterable[str] = ()) -> st
             spans += [m.span() for m in re.finditer(re.escape(word), text, re.IGNORECASE)]
     merged: list[list[int]] = []
     for a, b in sorted(_whole_words(text, a, b) for a, b in spans):
-        if merged and a <= merged[-1][1]:
+        # Touching phrases ("Access" + ": " + "Request access…") read better as one mark.
+        if merged and (a <= merged[-1][1] or (a - merged[-1][1] <= 3
+                                               and not text[merged[-1][1]:a].strip(" :,-–"))):
             merged[-1][1] = max(merged[-1][1], b)
         else:
             merged.append([a, b])
@@ -659,16 +676,20 @@ def _mb(n: int) -> str:
 
 def process_uploads(files: Sequence[tuple[str, bytes]], vendor_override: str | None,
                     store: Store, extractor_factory: Callable[[], object],
-                    on_progress: Callable[[int, str], None] | None = None
-                    ) -> list[UploadResult]:
-    """Extract and store each file; one bad file never stops the batch or touches stored data.
+                    on_progress: Callable[[int, str], None] | None = None,
+                    limit: int | None = None) -> list[UploadResult]:
+    """Read, extract and store each file; one bad file never stops the batch.
 
-    `extractor_factory` is called at most once, and only when a file actually needs the model
-    (duplicates and oversized files are answered without it). Messages are reviewer-readable:
-    `ExtractError` texts as they are, anything unexpected as a generic sentence (logged).
+    Nothing stored changes on a failure: a file is only written by one `Store.add` transaction
+    after it was read and extracted. The model (`extractor_factory`, called at most once) is
+    only loaded when a readable new file needs it: duplicates, oversized and unreadable files
+    are answered without it. Messages are reviewer-readable: `ExtractError` texts as they are,
+    anything unexpected as a generic sentence (and logged with its traceback).
     """
+    from extract.read import read_document  # no model: pypdf / docx / html readers only
+
     vendor = (vendor_override or "").strip() or None
-    limit = max_upload_bytes()
+    limit = limit or max_upload_bytes()
     extractor = None
     results: list[UploadResult] = []
     for i, (name, data) in enumerate(files):
@@ -686,9 +707,10 @@ def process_uploads(files: Sequence[tuple[str, bytes]], vendor_override: str | N
                     name, "duplicate", "Already stored (same file); nothing changed.",
                     rec.vendor_id if rec else None, rec.vendor if rec else None))
                 continue
+            doc = read_document(data, name)
             if extractor is None:
                 extractor = extractor_factory()
-            extraction = extractor(data, filename=name, vendor=vendor)
+            extraction = extractor.from_document(doc, vendor)
             added = store.add(extraction, vendor=vendor)
             if added.created:
                 n = sum(1 for f in extraction.facts.values()

@@ -3,6 +3,8 @@ import streamlit as st
 
 from pages import ui
 
+ui.require_app_shell()
+
 st.title("Upload policies")
 store = ui.get_store()
 limit_mb = ui.max_upload_bytes() / 1024 / 1024
@@ -39,7 +41,7 @@ if st.button("Process", key="process", type="primary", disabled=not files):
 
 for r in st.session_state.get("upload_results", []):
     name = ui.escape(r.filename)
-    with st.container(border=True):
+    with st.container():
         if r.status == "added":
             st.success(f"**{name}** → {ui.escape(r.vendor)}. {ui.escape(r.message)}",
                        icon=":material/check_circle:")

@@ -3,12 +3,14 @@ import streamlit as st
 
 from pages import ui
 
+ui.require_app_shell()
+
 records = ui.load_records()
 rubric = ui.current_rubric()
-st.title("Vendor")
 if flash := st.session_state.pop("_flash", None):
     st.success(ui.escape(flash), icon=":material/check:")
 if not records:
+    st.title("Vendor")
     ui.empty_state()
     st.stop()
 
@@ -41,14 +43,14 @@ st.session_state["_vendor_qp"] = vid
 rec = by_id[vid]
 scores = ui.scores_of(rec, rubric)
 
-st.header(ui.escape(rec.vendor), anchor=False)
+st.title(ui.escape(rec.vendor), anchor=False)
 st.caption(f"Source file: {ui.escape(rec.source)} · {rec.media_type.upper()}, "
            f"{rec.n_pages} page(s) · uploaded {ui.escape(rec.uploaded_at)}  \n"
            f"SHA-256: `{rec.sha256}`")
 
 # Metrics and radar side by side when there is room; the flex row wraps in a narrow window.
 with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
-    with st.container(horizontal=True, gap="small", width=405):
+    with st.container(horizontal=True, gap="small", width=420):
         st.metric("Overall", f"{scores.overall:.0f}", help=ui.grade_help(), border=True,
                   width=125)
         st.metric("Grade", scores.grade, border=True, width=125)

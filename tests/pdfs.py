@@ -7,6 +7,7 @@ transliterated to Latin-1 first. `UNICODE_FONT` tells callers which of the two a
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import zlib
 from functools import lru_cache
@@ -120,8 +121,11 @@ def _split_word(pdf: _PolicyPDF, current: str, word: str, width: float) -> tuple
 
     A word that already holds a hyphen is split right after it ("third-" / "party"), as a
     typesetter would; other words are split at the longest fitting point, keeping at least
-    three letters on each side and breaking between two letters.
+    three letters on each side and breaking between two letters. URLs, paths and e-mail
+    addresses are split only at a hyphen of their own.
     """
+    if re.search(r"://|@|www\.|/", word) and "-" not in word[2:-2]:
+        return "", word  # nobody hyphenates addresses; they break at their own hyphens only
     if "-" in word[2:-2]:
         cut = word.index("-", 2) + 1
         head, tail = word[:cut], word[cut:]
@@ -246,13 +250,25 @@ def scanned_pdf(pages: int = 2) -> bytes:
     return bytes(pdf.output())
 
 
+_RECORDS = ("billing", "support", "login", "payment", "shipping", "device", "survey",
+            "marketing", "security", "backup", "analytics")
+_PERIODS = ("one month", "two months", "six months", "one year", "two years", "three years",
+            "five years", "seven years", "ten years", "ninety days", "thirty days", "a week", "a day")
+
+
 def many_pages_pdf(n: int) -> bytes:
-    """Return an `n`-page PDF with one numbered sentence per page (core font: fast)."""
+    """Return an `n`-page PDF with one numbered sentence per page (core font: fast).
+
+    Page i reads "Section i. We keep <kind> record number i for <period>.", kind and period
+    rotating, so pages differ by more than their digits (equal-but-for-digits lines at the
+    page edges would be taken for running headers).
+    """
     pdf = FPDF(format="A4")
     pdf.set_font("Helvetica", size=11)
     for i in range(1, n + 1):
         pdf.add_page()
-        pdf.cell(0, 8, f"Section {i}. We keep record number {i} of this policy for one year.")
+        kind, period = _RECORDS[i % len(_RECORDS)], _PERIODS[i % len(_PERIODS)]
+        pdf.cell(0, 8, f"Section {i}. We keep {kind} record number {i} for {period}.")
     return bytes(pdf.output())
 
 

@@ -127,14 +127,15 @@ def test_pdf_hyphenation_is_undone_but_real_hyphens_stay():
         "We use this information to pro-",
         "cess your orders and share it with third-",
         "party payment pro-",
-        "viders and with our e-",
+        "viders, our cloud-",
+        "based storage and our e-",
         "mail service, for billing.",
     ]])
     assert "pro-\ncess" in pdf_raw_text(data)
     assert lines_of(read_document(data, "a.pdf")) == [
         "Data Sharing",
         "We use this information to process your orders and share it with third-party "
-        "payment providers and with our e-mail service, for billing.",
+        "payment providers, our cloud-based storage and our e-mail service, for billing.",
     ]
 
 
@@ -198,8 +199,28 @@ def test_pdf_headings_and_list_items_keep_their_own_lines():
     ]
 
 
+WRAPPED = ["Sharing With Service Providers",
+           "We share personal data with carefully selected service providers acting on our",
+           "behalf, such as hosting companies, payment processors and customer support tools",
+           "Analytics providers help us understand how visitors use the website and the app.",
+           "They receive pseudonymous identifiers only and never see your name or address;",
+           "they must delete the data when our contract with them ends or when you object."]
+
+
+def test_pdf_full_width_line_runs_on_into_the_next_unless_a_paragraph_gap_follows():
+    # Text alone cannot tell: a full-width line without a full stop usually wraps.
+    # (A full stop ends a line; a semicolon does not when the next line starts in lower case.)
+    joined = lines_of(read_document(pdf_from_lines([WRAPPED]), "a.pdf"))
+    assert joined == [WRAPPED[0], " ".join(WRAPPED[1:4]), " ".join(WRAPPED[4:])]
+    # The layout can: extra space before a line starts a new paragraph.
+    gapped = WRAPPED[:3] + [""] + WRAPPED[3:]
+    assert lines_of(read_document(pdf_from_lines([gapped]), "a.pdf")) == [
+        WRAPPED[0], " ".join(WRAPPED[1:3]), WRAPPED[3], " ".join(WRAPPED[4:])]
+
+
 def test_pdf_one_word_per_line_text_layer_is_rejoined_into_sentences():
     sentences = ["We never sell your personal data to advertisers.",
+                 "Acme Corp Ltd Shares Usage Statistics With Google Analytics Only.",
                  "You can delete your account at any time from the settings page.",
                  "Contact privacy@acme.example with any questions about this policy."]
     data = one_word_per_line_pdf(" ".join(sentences))
@@ -441,6 +462,13 @@ def test_docx_paragraphs_lists_and_tables():
         "Box text.",
         "Contact us at privacy@acme.example.",
     ]
+
+
+def test_docx_nested_table_rows_stay_inside_their_cell():
+    inner = "<w:tbl><w:tr><w:tc>" + para("30 days") + "</w:tc><w:tc>" + para("then deleted") \
+        + "</w:tc></w:tr></w:tbl>"
+    body = "<w:tbl><w:tr><w:tc>" + para("Logs") + "</w:tc><w:tc>" + inner + "</w:tc></w:tr></w:tbl>"
+    assert read_document(docx_bytes(body), "t.docx").text == "Logs | 30 days | then deleted"
 
 
 def test_docx_named_txt_is_read_as_word_with_a_warning():
