@@ -3,18 +3,25 @@ import streamlit as st
 
 from pages import ui
 
-st.set_page_config(page_title="Vendor privacy posture", page_icon=":material/policy:",
+# A local icon file: a Material-symbol favicon is fetched from Google's servers, a third-party
+# request a privacy tool should not make (and one that fails offline).
+st.set_page_config(page_title="Vendor privacy posture", page_icon="data/icon.png",
                    layout="wide", initial_sidebar_state="expanded")
 
 # Before any page runs: the rubric chosen on the Scorecard page must survive page switches.
 ui.init_rubric_state()
 
+# When sign-in is configured and nobody is signed in, this shows the sign-in form instead.
+allowed = ui.sign_in_gate()
 nav = st.navigation([
     st.Page(ui.PAGE_OVERVIEW, title="Overview", icon=":material/grid_view:", default=True),
     st.Page(ui.PAGE_VENDOR, title="Vendor", icon=":material/storefront:"),
     st.Page(ui.PAGE_COMPARE, title="Compare", icon=":material/compare_arrows:"),
     st.Page(ui.PAGE_UPLOAD, title="Upload", icon=":material/upload_file:"),
     st.Page(ui.PAGE_SCORECARD, title="Scorecard", icon=":material/download:"),
-])
-ui.render_sidebar()
-nav.run()
+    st.Page(ui.PAGE_REVIEW, title="Review & history", icon=":material/rate_review:"),
+    st.Page(ui.PAGE_AUDIT, title="Audit trail", icon=":material/history:"),
+], position="sidebar" if allowed else "hidden")
+if allowed:
+    ui.render_sidebar()
+    nav.run()

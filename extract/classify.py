@@ -36,11 +36,11 @@ Every fact whose confidence is below `REVIEW_THRESHOLD` (0.7) is flagged "needs 
 (export, UI): the model itself gives it at least a 30 % chance of being wrong. The value comes
 from the held-out figures. ToS;DR clauses of services never seen in training
 (`python -m extract.learn --report`): gated clauses scored below 0.7 carry the reviewers' label
-at most 27 % of the time, those scored 0.7–0.9 55–69 %, above 0.9 91 % (lower bounds: ToS;DR
+at most 26 % of the time, those scored 0.7–0.9 54–71 %, above 0.9 90 % (lower bounds: ToS;DR
 leaves many true statements unlabelled). Gold policies, leave-one-policy-out
-(`python -m extract.evaluate --lopo`): facts below 0.7 were wrong 2 times in 11, facts at or
-above it 7 times in 275; 0.7 flags about 4 % of the facts (≈ one per policy), while 0.9 would
-flag 18 % with an error rate (6 %) hardly above the rest. What the flag cannot catch: most
+(`python -m extract.evaluate --lopo`, extractor-2): facts below 0.7 were wrong 0 times in 11,
+facts at or above it 3 times in 275; 0.7 flags about 4 % of the facts (≈ one per policy),
+while 0.9 would flag 17 % without catching more errors. What the flag cannot catch: most
 remaining errors are confident "not stated" values where no pattern matched (recall misses).
 Ages and `specific` retention carry rule scores, not calibrated probabilities.
 """

@@ -1,21 +1,24 @@
 """Command line: `python -m extract PATH... --format json|csv [-o FILE]`.
 
-Files and folders (searched recursively for supported types) are extracted; a bad file is
-reported on stderr and skipped, and the exit code is 1 when any file failed.
+Files and folders (searched recursively; hidden files are skipped) are extracted. A bad file —
+unreadable, hostile, or of a type the product does not read — is reported on stderr with the
+reason and skipped; the others are still processed, and the exit code is 1 when any failed.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
 from .errors import ExtractError
+from .read import SUPPORTED_SUFFIXES
 from .score import Rubric
 
 __all__ = ["main", "collect_paths"]
 
-SUFFIXES = (".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".docx")
+log = logging.getLogger(__name__)
 
 
 def collect_paths(args: list[str]) -> tuple[list[Path], list[str]]:
@@ -24,9 +27,11 @@ def collect_paths(args: list[str]) -> tuple[list[Path], list[str]]:
     for a in args:
         p = Path(a)
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
-                           and not f.name.startswith("."))
-            if not found:
+            # Every visible file, supported or not: an .exe or .png someone dropped among the
+            # policies is reported by the reader ("not a supported type"), never silently ignored.
+            found = sorted(f for f in p.rglob("*") if f.is_file()
+                           and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            if not any(f.suffix.lower() in SUPPORTED_SUFFIXES for f in found):
                 problems.append(f"{a}: no policy files (PDF, TXT, MD, HTML, DOCX) in this folder")
             files += found
         elif p.is_file():
@@ -57,10 +62,20 @@ def main(argv: list[str] | None = None) -> int:
         extractor = Extractor()
         for path in files:
             try:
-                results.append(extractor(path))
+                ex = extractor(path)
             except ExtractError as exc:
                 problems.append(str(path))
                 print(f"error: {path}: {exc}", file=sys.stderr)
+                continue
+            except Exception as exc:  # noqa: BLE001 - one odd file must not end the batch
+                log.debug("extraction of %s failed", path, exc_info=True)
+                problems.append(str(path))
+                print(f"error: {path}: could not be processed because of an unexpected error "
+                      f"({type(exc).__name__}); the other files are unaffected", file=sys.stderr)
+                continue
+            for w in ex.document.warnings:
+                print(f"warning: {path}: {w}", file=sys.stderr)
+            results.append(ex)
     rubric = Rubric(required_age=args.required_age)
     from .export import to_csv, to_json_obj
     if args.format == "json":

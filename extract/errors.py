@@ -11,6 +11,7 @@ __all__ = [
     "CorruptFile",
     "NoPolicyText",
     "StoreError",
+    "PermissionDenied",
 ]
 
 
@@ -48,3 +49,7 @@ class NoPolicyText(ExtractError):
 
 class StoreError(ExtractError):
     """The database cannot be opened, is locked or is damaged."""
+
+
+class PermissionDenied(ExtractError):
+    """The signed-in user's role does not allow this action (viewers only read)."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Iterable, Mapping
 
 from .classify import REVIEW_THRESHOLD
@@ -11,7 +12,8 @@ from .score import Rubric, score
 from .taxonomy import fact_ids
 
 __all__ = ["to_json_obj", "scorecard_rows", "scorecard_columns", "to_csv", "safe_cell",
-           "format_value", "needs_review"]
+           "format_value", "needs_review", "audit_columns", "audit_csv",
+           "audit_value"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -49,17 +51,20 @@ def to_json_obj(item: Extraction | PolicyRecord, rubric: Rubric | None = None) -
 
 
 def needs_review(fact: Fact) -> bool:
-    """True when a fact was decided with low confidence."""
+    """True when a fact was decided with low confidence (never for a reviewer's override)."""
+    if getattr(fact, "reviewed", False):
+        return False
     return float(fact.confidence) < REVIEW_THRESHOLD
 
 
 def scorecard_columns() -> list[str]:
-    """CSV header: identity, scores, then each fact ID followed by its evidence column."""
+    """CSV header: identity, scores, each fact ID followed by its evidence column, then the
+    review columns (`reviewed_facts`: fact IDs whose value is a reviewer's override)."""
     cols = ["vendor", "source", "sha256", "rights", "retention", "security", "children",
             "overall", "grade"]
     for fid in fact_ids():
         cols += [fid, f"{fid}.evidence"]
-    return cols + ["needs_review"]
+    return cols + ["needs_review", "reviewed_facts", "review_status"]
 
 
 def scorecard_rows(items: Iterable[Extraction | PolicyRecord],
@@ -80,6 +85,9 @@ def scorecard_rows(items: Iterable[Extraction | PolicyRecord],
             if f and needs_review(f):
                 review.append(fid)
         row["needs_review"] = "; ".join(review)
+        row["reviewed_facts"] = "; ".join(fid for fid in fact_ids()
+                                          if getattr(it.facts.get(fid), "reviewed", False))
+        row["review_status"] = getattr(it, "review_status", "")
         rows.append(row)
     rows.sort(key=lambda r: (-float(r["overall"]), str(r["vendor"]).lower()))
     return rows
@@ -93,4 +101,27 @@ def to_csv(items: Iterable[Extraction | PolicyRecord], rubric: Rubric | None = N
     w.writerow(cols)
     for row in scorecard_rows(items, rubric):
         w.writerow([safe_cell(row[c]) for c in cols])
+    return buf.getvalue()
+
+
+def audit_columns() -> list[str]:
+    return ["at", "actor", "role", "action", "vendor", "vendor_id", "target", "before", "after",
+            "note"]
+
+
+def audit_value(v) -> str:
+    """An audit before/after value as text: scalars as in the CSV, the rest as JSON."""
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return format_value(v)
+    return json.dumps(v, ensure_ascii=False, sort_keys=True)
+
+
+def audit_csv(entries: Iterable) -> str:
+    """The audit trail (`AuditEntry`s) as CSV text, every cell formula-safe."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    cols = audit_columns()
+    w.writerow(cols)
+    for e in entries:
+        w.writerow([safe_cell(audit_value(getattr(e, c))) for c in cols])
     return buf.getvalue()

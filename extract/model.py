@@ -18,6 +18,14 @@ __all__ = [
     "Scores",
     "Extraction",
     "PolicyRecord",
+    "ROLES",
+    "REVIEW_STATUSES",
+    "User",
+    "Override",
+    "VendorReview",
+    "AuditEntry",
+    "DocumentVersion",
+    "FactDiff",
 ]
 
 FactValue = Union[bool, int, str, None]
@@ -101,6 +109,8 @@ class Fact:
     value: FactValue
     confidence: float
     evidence: list[Evidence] = field(default_factory=list)
+    # True when `value` is a reviewer's override (the evidence is still the extracted one).
+    reviewed: bool = False
 
     def to_dict(self) -> dict:
         return {"value": self.value, "confidence": round(float(self.confidence), 3),
@@ -159,5 +169,102 @@ class PolicyRecord:
     uploaded_at: str
     media_type: str
     n_pages: int
-    facts: dict[str, Fact]
+    facts: dict[str, Fact]  # the values in force: overrides applied (marked `reviewed`)
     extractor_version: str = ""
+    overrides: dict[str, "Override"] = field(default_factory=dict)
+    extracted: dict[str, Fact] = field(default_factory=dict)  # as extracted, no overrides
+    review: "VendorReview | None" = None
+
+    @property
+    def review_status(self) -> str:
+        return self.review.status if self.review else REVIEW_STATUSES[0]
+
+
+# --------------------------------------------------------------------------- reviewer workflow
+ROLES = ("viewer", "reviewer", "admin")
+REVIEW_STATUSES = ("not reviewed", "in review", "approved", "approved with conditions",
+                   "rejected")
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is acting: a signed-in name and a role from `ROLES` (viewers only read)."""
+
+    name: str
+    role: str = "reviewer"
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in ("reviewer", "admin")
+
+
+@dataclass(frozen=True)
+class Override:
+    """A reviewer's value for one fact of one vendor; it outlives documents and re-extraction."""
+
+    vendor_id: int
+    fact_id: str
+    value: FactValue
+    note: str
+    reviewer: str
+    created_at: str
+    extracted_value: FactValue = None  # what the extractor said when the override was made
+
+
+@dataclass(frozen=True)
+class VendorReview:
+    """A vendor's review status (one of `REVIEW_STATUSES`) with the reviewer's comment."""
+
+    vendor_id: int
+    status: str
+    comment: str
+    reviewer: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One recorded action: who did what to which vendor, with the values before and after."""
+
+    id: int
+    at: str
+    actor: str
+    role: str
+    action: str  # upload, override, override-removed, status, delete, re-extract
+    vendor_id: int | None
+    vendor: str
+    target: str  # a fact ID, a file name, or ""
+    before: object = None
+    after: object = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DocumentVersion:
+    """One stored policy document of a vendor; `number` counts from 1 (oldest)."""
+
+    vendor_id: int
+    document_id: int
+    number: int
+    filename: str
+    sha256: str
+    uploaded_at: str
+    extractor_version: str = ""
+
+
+@dataclass(frozen=True)
+class FactDiff:
+    """How one fact differs between two versions: gained, lost or changed."""
+
+    fact_id: str
+    change: str  # "gained" | "lost" | "changed"
+    old: Fact | None
+    new: Fact | None
+
+    @property
+    def old_value(self) -> FactValue:
+        return self.old.value if self.old else None
+
+    @property
+    def new_value(self) -> FactValue:
+        return self.new.value if self.new else None

@@ -50,6 +50,9 @@ from extract.model import Document, Page
 __all__ = ["read_document", "read_path", "SUPPORTED_SUFFIXES", "LIMITS", "Limits"]
 
 log = logging.getLogger(__name__)
+# pypdf logs every repaired xref or odd object as a warning; real vendor PDFs are full of them
+# and the reader reports what matters to the user itself, so only pypdf's errors get through.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 MiB = 1 << 20
 

@@ -4,6 +4,11 @@ The database file defaults to `data/privacy.db` and is overridden by the `PRIVAC
 environment variable. It runs in WAL mode; every write is one transaction, so a crash mid-way
 leaves either the whole document or nothing. A document is identified by the SHA-256 of its
 bytes: storing the same file twice returns the existing record instead of a duplicate.
+
+Reviewer workflow: overrides belong to (vendor, fact ID), not to a document, so they outlive
+new versions and re-extraction; every write is recorded in the `audit` table (no foreign key:
+the trail outlives deleted vendors). Writes take the acting `User`; a viewer is refused with
+`PermissionDenied`, and `None` means the local CLI (full rights).
 """
 from __future__ import annotations
 
@@ -16,10 +21,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from .auth import require_write
 from .errors import StoreError
-from .model import Extraction, Fact, PolicyRecord
+from .model import (REVIEW_STATUSES, AuditEntry, Document, DocumentVersion, Extraction, Fact,
+                    FactValue, Override, Page, PolicyRecord, User, VendorReview)
+from .taxonomy import taxonomy
 
-__all__ = ["Store", "AddResult", "default_db_path", "DATA_DIR"]
+__all__ = ["Store", "AddResult", "default_db_path", "DATA_DIR", "check_fact_value"]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -51,7 +59,71 @@ CREATE TABLE IF NOT EXISTS facts (
     PRIMARY KEY (document_id, fact_id)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS document_pages (
+    document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    pages       TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS overrides (
+    vendor_id       INTEGER NOT NULL REFERENCES vendors(id) ON DELETE CASCADE,
+    fact_id         TEXT NOT NULL,
+    value           TEXT NOT NULL,
+    note            TEXT NOT NULL,
+    reviewer        TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    extracted_value TEXT NOT NULL DEFAULT 'null',
+    PRIMARY KEY (vendor_id, fact_id)
+);
+CREATE TABLE IF NOT EXISTS reviews (
+    vendor_id  INTEGER PRIMARY KEY REFERENCES vendors(id) ON DELETE CASCADE,
+    status     TEXT NOT NULL,
+    comment    TEXT NOT NULL,
+    reviewer   TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    role      TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    vendor_id INTEGER,
+    vendor    TEXT NOT NULL,
+    target    TEXT NOT NULL,
+    before    TEXT NOT NULL,
+    after     TEXT NOT NULL,
+    note      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_vendor ON audit(vendor_id, id);
 """
+
+_LEVELS = ("specific", "vague", "none")
+
+
+def check_fact_value(fact_id: str, value: FactValue) -> FactValue:
+    """Validate a reviewer's value against the fact's kind; return it, or raise StoreError."""
+    spec = next((s for s in taxonomy() if s.id == fact_id), None)
+    if spec is None:
+        raise StoreError(f"Unknown fact {fact_id!r}.")
+    if spec.kind == "bool":
+        ok = isinstance(value, bool)
+        want = "yes or no"
+    elif spec.kind == "level":
+        ok = value in _LEVELS
+        want = "specific, vague or none"
+    elif spec.kind == "age":
+        ok = value is None or (isinstance(value, int) and not isinstance(value, bool)
+                               and 0 <= value <= 130)
+        want = "an age from 0 to 130, or not stated"
+    else:
+        ok = isinstance(value, str)
+        want = "text"
+    if not ok:
+        raise StoreError(f"{spec.label}: {value!r} is not a valid value; expected {want}.")
+    return value.strip() if isinstance(value, str) else value
+
+
+def _dump(value) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)
 
 
 def default_db_path() -> Path:
@@ -132,8 +204,26 @@ class Store:
             raise StoreError(self._explain(exc)) from exc
 
     # -- writes -------------------------------------------------------------------------
-    def add(self, ex: Extraction, vendor: str | None = None) -> AddResult:
-        """Store an extraction under its vendor (created if new). Same bytes → existing record."""
+    def _audit(self, con: sqlite3.Connection, user: User, action: str, vendor_id: int | None,
+               vendor: str, target: str = "", before=None, after=None, note: str = "") -> None:
+        con.execute("INSERT INTO audit(at, actor, role, action, vendor_id, vendor, target, "
+                    "before, after, note) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (_now(), user.name, user.role, action, vendor_id, vendor, target,
+                     _dump(before), _dump(after), note))
+
+    @staticmethod
+    def _vendor_name(con: sqlite3.Connection, vendor_id: int) -> str:
+        row = con.execute("SELECT name FROM vendors WHERE id = ?", (vendor_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"There is no vendor with id {vendor_id} (it may have been deleted).")
+        return row[0]
+
+    def add(self, ex: Extraction, vendor: str | None = None,
+            actor: User | None = None) -> AddResult:
+        """Store an extraction under its vendor (created if new). Same bytes → existing record.
+
+        A new document of a known vendor is its next version; the upload is audited."""
+        user = require_write(actor, "upload policies")
         name = (vendor or ex.vendor).strip() or "Unnamed vendor"
         with self._tx() as con:
             row = con.execute("SELECT d.id, d.vendor_id, v.name FROM documents d JOIN vendors v "
@@ -151,17 +241,153 @@ class Store:
                 (vid, doc.sha256, doc.filename, doc.media_type, _now(), doc.n_pages, doc.text,
                  json.dumps(list(doc.warnings)), ex.extractor_version))
             did = cur.lastrowid
-            con.executemany(
-                "INSERT INTO facts(document_id, fact_id, value, confidence, evidence) "
-                "VALUES (?,?,?,?,?)",
-                [(did, fid, json.dumps(f.value), float(f.confidence),
-                  json.dumps([e.to_dict() for e in f.evidence])) for fid, f in ex.facts.items()])
+            self._write_facts(con, did, ex.facts)
+            con.execute("INSERT INTO document_pages(document_id, pages) VALUES (?, ?)",
+                        (did, json.dumps([[p.number, p.start, p.end] for p in doc.pages])))
+            version = con.execute("SELECT COUNT(*) FROM documents WHERE vendor_id = ?",
+                                  (vid,)).fetchone()[0]
+            self._audit(con, user, "upload", vid, vname, doc.filename, None,
+                        {"version": version, "sha256": doc.sha256,
+                         "extractor_version": ex.extractor_version})
             return AddResult(vid, did, True, vname)
 
-    def delete_vendor(self, vendor_id: int) -> None:
-        """Remove a vendor with all its documents and facts."""
+    @staticmethod
+    def _write_facts(con: sqlite3.Connection, document_id: int, facts: dict[str, Fact]) -> None:
+        con.executemany(
+            "INSERT INTO facts(document_id, fact_id, value, confidence, evidence) "
+            "VALUES (?,?,?,?,?)",
+            [(document_id, fid, json.dumps(f.value), float(f.confidence),
+              json.dumps([e.to_dict() for e in f.evidence])) for fid, f in facts.items()])
+
+    def delete_vendor(self, vendor_id: int, actor: User | None = None) -> None:
+        """Remove a vendor with all its documents, facts, overrides and status (audited)."""
+        user = require_write(actor, "delete vendors")
         with self._tx() as con:
+            row = con.execute("SELECT name, (SELECT COUNT(*) FROM documents WHERE vendor_id = "
+                              "v.id), (SELECT COUNT(*) FROM overrides WHERE vendor_id = v.id) "
+                              "FROM vendors v WHERE id = ?", (vendor_id,)).fetchone()
+            if row is None:
+                return
+            self._audit(con, user, "delete", vendor_id, row[0], "",
+                        {"documents": row[1], "overrides": row[2]}, None)
             con.execute("DELETE FROM vendors WHERE id = ?", (vendor_id,))
+
+    # -- reviewer workflow: overrides, statuses, re-extraction --------------------------------
+    def _latest_fact(self, con: sqlite3.Connection, vendor_id: int, fact_id: str) -> FactValue:
+        row = con.execute(
+            "SELECT f.value FROM facts f WHERE f.fact_id = ? AND f.document_id = (SELECT id FROM "
+            "documents WHERE vendor_id = ? ORDER BY uploaded_at DESC, id DESC LIMIT 1)",
+            (fact_id, vendor_id)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_override(self, vendor_id: int, fact_id: str, value: FactValue, note: str,
+                     actor: User | None = None) -> Override:
+        """Set a reviewer's value for one fact of a vendor (replaces an earlier override)."""
+        user = require_write(actor, "override facts")
+        value = check_fact_value(fact_id, value)
+        note = (note or "").strip()
+        if not note:
+            raise StoreError("An override needs a note saying why (e.g. where the policy says "
+                             "it).")
+        with self._tx() as con:
+            vname = self._vendor_name(con, vendor_id)
+            extracted = self._latest_fact(con, vendor_id, fact_id)
+            old = con.execute("SELECT value FROM overrides WHERE vendor_id = ? AND fact_id = ?",
+                              (vendor_id, fact_id)).fetchone()
+            before = json.loads(old[0]) if old else extracted
+            ov = Override(vendor_id, fact_id, value, note, user.name, _now(), extracted)
+            con.execute("INSERT OR REPLACE INTO overrides(vendor_id, fact_id, value, note, "
+                        "reviewer, created_at, extracted_value) VALUES (?,?,?,?,?,?,?)",
+                        (vendor_id, fact_id, json.dumps(value), note, user.name, ov.created_at,
+                         json.dumps(extracted)))
+            self._audit(con, user, "override", vendor_id, vname, fact_id, before, value, note)
+        return ov
+
+    def clear_override(self, vendor_id: int, fact_id: str, actor: User | None = None,
+                       note: str = "") -> bool:
+        """Remove an override (the extracted value applies again); False if there was none."""
+        user = require_write(actor, "remove overrides")
+        with self._tx() as con:
+            vname = self._vendor_name(con, vendor_id)
+            old = con.execute("SELECT value FROM overrides WHERE vendor_id = ? AND fact_id = ?",
+                              (vendor_id, fact_id)).fetchone()
+            if old is None:
+                return False
+            con.execute("DELETE FROM overrides WHERE vendor_id = ? AND fact_id = ?",
+                        (vendor_id, fact_id))
+            self._audit(con, user, "override-removed", vendor_id, vname, fact_id,
+                        json.loads(old[0]), self._latest_fact(con, vendor_id, fact_id), note)
+        return True
+
+    def overrides(self, vendor_id: int | None = None) -> dict[int, dict[str, Override]]:
+        """Overrides by vendor id, then fact ID."""
+        where, args = ("WHERE vendor_id = ?", (vendor_id,)) if vendor_id is not None else ("", ())
+        out: dict[int, dict[str, Override]] = {}
+        for vid, fid, value, note, reviewer, at, extracted in self._read(
+                "SELECT vendor_id, fact_id, value, note, reviewer, created_at, extracted_value "
+                f"FROM overrides {where}", args):
+            out.setdefault(vid, {})[fid] = Override(vid, fid, json.loads(value), note, reviewer,
+                                                    at, json.loads(extracted))
+        return out
+
+    def set_review_status(self, vendor_id: int, status: str, comment: str = "",
+                          actor: User | None = None) -> VendorReview:
+        """Set a vendor's review status (one of `REVIEW_STATUSES`) with a comment."""
+        user = require_write(actor, "change review statuses")
+        if status not in REVIEW_STATUSES:
+            raise StoreError(f"Unknown review status {status!r}; use one of "
+                             f"{', '.join(REVIEW_STATUSES)}.")
+        comment = (comment or "").strip()
+        with self._tx() as con:
+            vname = self._vendor_name(con, vendor_id)
+            old = con.execute("SELECT status, comment FROM reviews WHERE vendor_id = ?",
+                              (vendor_id,)).fetchone()
+            rv = VendorReview(vendor_id, status, comment, user.name, _now())
+            con.execute("INSERT OR REPLACE INTO reviews(vendor_id, status, comment, reviewer, "
+                        "updated_at) VALUES (?,?,?,?,?)",
+                        (vendor_id, status, comment, user.name, rv.updated_at))
+            self._audit(con, user, "status", vendor_id, vname, "",
+                        old[0] if old else REVIEW_STATUSES[0], status, comment)
+        return rv
+
+    def reviews(self) -> dict[int, VendorReview]:
+        """Review status of every vendor that has one (others are "not reviewed")."""
+        return {r[0]: VendorReview(*r) for r in self._read(
+            "SELECT vendor_id, status, comment, reviewer, updated_at FROM reviews")}
+
+    def audit_log(self, vendor_id: int | None = None, limit: int | None = None
+                  ) -> list[AuditEntry]:
+        """The audit trail, newest first (all vendors, or one)."""
+        where, args = ("WHERE vendor_id = ?", (vendor_id,)) if vendor_id is not None else ("", ())
+        lim = f" LIMIT {int(limit)}" if limit else ""
+        return [AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8]),
+                           json.loads(r[9]), r[10]) for r in self._read(
+            "SELECT id, at, actor, role, action, vendor_id, vendor, target, before, after, note "
+            f"FROM audit {where} ORDER BY id DESC{lim}", args)]
+
+    def replace_facts(self, document_id: int, facts: dict[str, Fact], extractor_version: str,
+                      actor: User | None = None) -> int:
+        """Re-extraction: swap a document's facts; overrides stay. Returns facts whose value
+        changed."""
+        user = require_write(actor, "re-extract policies")
+        with self._tx() as con:
+            row = con.execute("SELECT d.vendor_id, v.name, d.filename, d.extractor_version FROM "
+                              "documents d JOIN vendors v ON v.id = d.vendor_id WHERE d.id = ?",
+                              (document_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"There is no document with id {document_id}.")
+            old = {fid: json.loads(v) for fid, v in con.execute(
+                "SELECT fact_id, value FROM facts WHERE document_id = ?", (document_id,))}
+            changed = sorted(fid for fid in set(old) | set(facts)
+                             if old.get(fid) != (facts[fid].value if fid in facts else None))
+            con.execute("DELETE FROM facts WHERE document_id = ?", (document_id,))
+            self._write_facts(con, document_id, facts)
+            con.execute("UPDATE documents SET extractor_version = ? WHERE id = ?",
+                        (extractor_version, document_id))
+            self._audit(con, user, "re-extract", row[0], row[1], row[2],
+                        {"extractor_version": row[3]},
+                        {"extractor_version": extractor_version, "changed_facts": changed})
+        return len(changed)
 
     def set_meta(self, key: str, value: str) -> None:
         with self._tx() as con:
@@ -178,8 +404,18 @@ class Store:
     def count_vendors(self) -> int:
         return self._read("SELECT COUNT(*) FROM vendors")[0][0]
 
-    def records(self, vendor_id: int | None = None) -> list[PolicyRecord]:
-        """Latest document of every vendor (or of one), with its facts, ordered by vendor name."""
+    def data_version(self) -> tuple[int, int, int]:
+        """Changes whenever stored data changes, whichever process wrote it: every write is
+        audited, so the newest audit id moves (the counts cover stores older than the trail)."""
+        return self._read("SELECT (SELECT COALESCE(MAX(id), 0) FROM audit), "
+                          "(SELECT COUNT(*) FROM vendors), (SELECT COUNT(*) FROM documents)")[0]
+
+    def records(self, vendor_id: int | None = None,
+                apply_overrides: bool = True) -> list[PolicyRecord]:
+        """Latest document of every vendor (or of one), with its facts, ordered by vendor name.
+
+        With `apply_overrides`, `facts` holds the reviewers' values (marked `reviewed`, with the
+        extracted evidence kept); `extracted` always holds the facts as extracted."""
         where = "WHERE v.id = ?" if vendor_id is not None else ""
         rows = self._read(
             "SELECT v.id, v.name, d.id, d.filename, d.sha256, d.uploaded_at, d.media_type, "
@@ -197,8 +433,23 @@ class Store:
                 f"WHERE document_id IN ({marks})", tuple(doc_ids)):
             facts[did][fid] = Fact.from_dict(fid, {"value": json.loads(value), "confidence": conf,
                                                    "evidence": json.loads(ev)})
-        return [PolicyRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], facts[r[2]], r[8])
+        recs = [PolicyRecord(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], facts[r[2]], r[8])
                 for r in rows]
+        if not apply_overrides:
+            return recs
+        overrides = self.overrides(vendor_id)
+        reviews = self.reviews()
+        for rec in recs:
+            rec.extracted = rec.facts
+            rec.review = reviews.get(rec.vendor_id)
+            rec.overrides = overrides.get(rec.vendor_id, {})
+            if rec.overrides:
+                rec.facts = dict(rec.extracted)
+                for fid, ov in rec.overrides.items():
+                    ex = rec.extracted.get(fid)
+                    rec.facts[fid] = Fact(fid, ov.value, 1.0, list(ex.evidence) if ex else [],
+                                          reviewed=True)
+        return recs
 
     def record(self, vendor_id: int) -> PolicyRecord | None:
         recs = self.records(vendor_id)
@@ -207,3 +458,30 @@ class Store:
     def document_text(self, document_id: int) -> str:
         rows = self._read("SELECT text FROM documents WHERE id = ?", (document_id,))
         return rows[0][0] if rows else ""
+
+    def versions(self, vendor_id: int) -> list[DocumentVersion]:
+        """Every stored policy of a vendor, oldest first (version 1, 2, …)."""
+        rows = self._read("SELECT id, filename, sha256, uploaded_at, extractor_version FROM "
+                          "documents WHERE vendor_id = ? ORDER BY uploaded_at, id", (vendor_id,))
+        return [DocumentVersion(vendor_id, r[0], i, r[1], r[2], r[3], r[4])
+                for i, r in enumerate(rows, start=1)]
+
+    def document_facts(self, document_id: int) -> dict[str, Fact]:
+        """The facts as extracted from one document (any version; no overrides)."""
+        return {fid: Fact.from_dict(fid, {"value": json.loads(v), "confidence": c,
+                                          "evidence": json.loads(ev)})
+                for fid, v, c, ev in self._read("SELECT fact_id, value, confidence, evidence "
+                                                "FROM facts WHERE document_id = ?",
+                                                (document_id,))}
+
+    def document(self, document_id: int) -> Document | None:
+        """A stored document as read (text and page offsets), for re-extraction."""
+        rows = self._read("SELECT d.filename, d.sha256, d.text, d.media_type, d.warnings, "
+                          "p.pages FROM documents d LEFT JOIN document_pages p ON "
+                          "p.document_id = d.id WHERE d.id = ?", (document_id,))
+        if not rows:
+            return None
+        name, sha, text, media, warnings, pages = rows[0]
+        # Documents stored before page offsets were kept count as one page.
+        spans = tuple(Page(*p) for p in json.loads(pages)) if pages else (Page(1, 0, len(text)),)
+        return Document(name, sha, text, spans, media, tuple(json.loads(warnings)))

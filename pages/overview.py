@@ -13,31 +13,52 @@ if not records:
     ui.empty_state()
     st.stop()
 
-st.caption(f"{len(records)} vendors. Each cell is one fact read from the vendor's latest "
-           "privacy policy; hover a cell for the sentence that proves it. Open a vendor for "
-           "every quote.")
+statuses = st.multiselect("Review status", ui.REVIEW_STATUSES, key="status_filter",
+                          format_func=ui.status_label, placeholder="All review statuses")
+if statuses:  # filter before anything renders: scores, matrix and ranking all follow it
+    records = [r for r in records if r.review_status in statuses]
+    if not records:
+        st.info("No vendor has the chosen review status.")
+        st.stop()
+
+records = ui.ranked(records, rubric)  # best first everywhere on this page
+st.caption(f"{len(records)} vendors, best overall score first. Each cell is one fact read from "
+           "the vendor's latest privacy policy; hover a cell for the sentence that proves it. "
+           "Open a vendor for every quote.")
+
+# The matrix comes first and is plain HTML: it paints before any chart library has loaded.
+st.subheader("Comparison matrix")
+areas = st.segmented_control(
+    "Areas", ui.AREAS, selection_mode="multi", default=list(ui.AREAS),
+    format_func=ui.AREA_TITLES.get, key="area_filter",
+    help="Show only some areas. Sharing facts are shown but not scored.")
+shown = records
+pages = ui.page_slices(len(records))
+if len(pages) > 1:
+    start, stop = st.selectbox(
+        "Vendors in the matrix", pages, key="matrix_page",
+        format_func=lambda p: f"{p[0] + 1}–{p[1]} of {len(records)} (by overall score)",
+        help=f"The matrix shows {ui.MATRIX_PAGE_SIZE} vendors at a time; the score table "
+             "below lists them all.")
+    shown = records[start:stop]
+ui.show_html(ui.legend_html(rubric))
+if not areas:
+    st.info("Pick at least one area above to see the matrix.")
+else:
+    areas = [a for a in ui.AREAS if a in areas]  # taxonomy order, whatever the click order
+    ui.show_html(ui.matrix_html(shown, areas, rubric))
+    with st.expander("Heat-map chart of the same vendors"):
+        ui.plotly(ui.matrix_figure(shown, areas, rubric), key="matrix_chart")
 
 st.subheader("Scores")
 st.dataframe(ui.score_frame(records, rubric), hide_index=True, width="stretch",
              column_config=ui.score_column_config(), key="score_table")
 
 st.subheader("Ranking")
-ui.plotly(ui.ranking_figure(records, rubric), key="ranking_chart")
-
-st.subheader("Comparison matrix")
-areas = st.segmented_control(
-    "Areas", ui.AREAS, selection_mode="multi", default=list(ui.AREAS),
-    format_func=ui.AREA_TITLES.get, key="area_filter",
-    help="Show only some areas. Sharing facts are shown but not scored.")
-ui.show_html(ui.legend_html(rubric))
-if not areas:
-    st.info("Pick at least one area above to see the matrix.")
-else:
-    areas = [a for a in ui.AREAS if a in areas]  # taxonomy order, whatever the click order
-    ui.plotly(ui.matrix_figure(records, areas, rubric), key="matrix_chart")
-    with st.expander("The matrix as a table (for screen readers and copying)"):
-        st.dataframe(ui.matrix_frame(records, areas, rubric), width="stretch",
-                     key="matrix_table")
+if len(records) > ui.MATRIX_PAGE_SIZE:
+    st.caption(f"The top {ui.MATRIX_PAGE_SIZE} of {len(records)} vendors; the Scorecard page "
+               "ranks them all.")
+ui.plotly(ui.ranking_figure(records[:ui.MATRIX_PAGE_SIZE], rubric), key="ranking_chart")
 
 with st.expander("How the scores are computed"):
     st.markdown(ui.RUBRIC_TEXT)

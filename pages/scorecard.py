@@ -54,6 +54,14 @@ table = pd.DataFrame([{
 st.dataframe(table, hide_index=True, width="stretch", column_config=ui.score_column_config(),
              key="ranking_table")  # best first, as in the CSV
 
+# The Excel workbook, then the CSV scorecard (the primary download).
+st.download_button(
+    "Download Excel workbook", data=ui.xlsx_bytes(records, rubric),
+    file_name="privacy-scorecard.xlsx", key="download_xlsx", on_click="ignore",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/table_view:",
+    help="Sheet “Matrix” (one row per vendor) and one sheet per area with the evidence and "
+         "any reviewer overrides.")
 st.download_button(
     "Download CSV scorecard", data=to_csv(records, rubric), file_name="privacy-scorecard.csv",
     mime="text/csv", key="download_csv", on_click="ignore", type="primary",

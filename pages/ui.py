@@ -18,9 +18,10 @@ from typing import Callable, Iterable, Literal, Sequence
 import pandas as pd
 import streamlit as st
 
+from extract.auth import LOCAL_USER, UsersFileError, authenticate, load_users, users_file_path
 from extract.errors import ExtractError, StoreError
-from extract.export import needs_review
-from extract.model import Fact, PolicyRecord, Scores
+from extract.export import format_value, needs_review
+from extract.model import REVIEW_STATUSES, Fact, FactDiff, PolicyRecord, Scores, User
 from extract.score import DEFAULT_WEIGHTS, GRADE_BANDS, JURISDICTIONS, RUBRIC_TEXT, Rubric, score
 from extract.store import Store, default_db_path
 from extract.taxonomy import AREAS, SCORED_AREAS, FactSpec, taxonomy
@@ -33,6 +34,8 @@ PAGE_VENDOR = "pages/vendor.py"
 PAGE_COMPARE = "pages/compare.py"
 PAGE_UPLOAD = "pages/upload.py"
 PAGE_SCORECARD = "pages/scorecard.py"
+PAGE_REVIEW = "pages/review.py"
+PAGE_AUDIT = "pages/audit.py"
 
 AREA_TITLES = {"rights": "Rights", "retention": "Retention", "security": "Security",
                "children": "Children", "sharing": "Sharing"}
@@ -75,6 +78,7 @@ CELL_MEANING = {
                 "it scores nothing",
 }
 REVIEW_MARK = "⚠"
+REVIEWED_MARK = "✔"  # the value is a reviewer's override
 BAR_COLOUR = "#0072B2"
 AREA_MARKER = "#E69F00"  # radar fill: Okabe–Ito orange, distinct from the cell blues
 
@@ -97,6 +101,8 @@ def require_app_shell() -> None:
     if getattr(PagesManager, "uses_pages_directory", False):
         PagesManager.uses_pages_directory = False
         st.rerun()
+    if current_user() is None:  # sign-in required (app.py shows the form): never run a page
+        st.stop()
 
 
 # --------------------------------------------------------------------------- store & caches
@@ -152,7 +158,7 @@ def bump_version() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _records(path: str, version: int, n_vendors: int) -> list[PolicyRecord]:
+def _records(path: str, version: int, data_version: tuple) -> list[PolicyRecord]:
     return _store_for(path).records()
 
 
@@ -160,8 +166,9 @@ def load_records() -> list[PolicyRecord]:
     """Latest policy of every vendor, cached until the next upload or delete."""
     store = get_store()
     try:
-        # The vendor count is a cheap extra key: it catches writes by other processes (the CLI).
-        return _records(db_path(), _version_for(db_path()).value, store.count_vendors())
+        # data_version() is one cheap query; it catches writes by other processes (another
+        # server on the same database file, a script), which the in-process counter cannot see.
+        return _records(db_path(), _version_for(db_path()).value, store.data_version())
     except StoreError as exc:
         st.error(escape(exc), icon=":material/error:")
         st.stop()
@@ -175,7 +182,8 @@ def get_extractor():
     # in torch / sentence-transformers.
     from extract.pipeline import Extractor
 
-    return Extractor()
+    # warm(): the model loads now, under the spinner, not silently inside the first file.
+    return Extractor().warm()
 
 
 # --------------------------------------------------------------------------- rubric state
@@ -227,7 +235,7 @@ def jurisdiction_label() -> str:
 
 
 def render_sidebar() -> None:
-    """The rubric in force, shown on every page."""
+    """The rubric in force and who is acting (sign-in), shown on every page."""
     rubric = current_rubric()
     with st.sidebar:
         st.markdown("**Rubric in force**")
@@ -239,7 +247,9 @@ def render_sidebar() -> None:
         st.page_link(PAGE_SCORECARD, label="Change rubric", icon=":material/tune:")
         st.divider()
         st.caption(f"Facts marked {REVIEW_MARK} need review: the extractor was unsure, or a "
-                   "“yes” has no quoted evidence. Check the quote before relying on it.")
+                   "“yes” has no quoted evidence. Check the quote before relying on it. "
+                   f"{REVIEWED_MARK} marks a reviewer's override.")
+        render_identity()
 
 
 # --------------------------------------------------------------------------- facts → display
@@ -259,6 +269,7 @@ class Cell:
     confidence: float | None
     evidence: tuple  # Evidence objects
     note: str = ""   # why it needs review, in words
+    reviewed: bool = False  # the value is a reviewer's override
 
 
 def cell(spec: FactSpec, fact: Fact | None, rubric: Rubric) -> Cell:
@@ -286,6 +297,8 @@ def cell(spec: FactSpec, fact: Fact | None, rubric: Rubric) -> Cell:
     elif needs_review(fact):
         note = ("low confidence; check the quote" if level != NOT_STATED
                 else "a sentence came close; the policy may say it in other words")
+    if getattr(fact, "reviewed", False):  # a reviewer decided it: nothing left to check
+        return Cell(text, level, False, float(fact.confidence), ev, "", True)
     return Cell(text, level, bool(note), float(fact.confidence), ev, note)
 
 
@@ -298,6 +311,8 @@ def cell_label(c: Cell, short: bool = False) -> str:
     limit = 9 if short else 14  # dense grids have narrow cells
     if len(text) > limit:
         text = text[: limit - 1] + "…"
+    if c.reviewed:
+        return f"{text} {REVIEWED_MARK}"
     return f"{text} {REVIEW_MARK}" if c.review else text
 
 
@@ -326,7 +341,9 @@ def score_frame(records: Sequence[PolicyRecord], rubric: Rubric) -> pd.DataFrame
 def score_column_config() -> dict:
     bar = dict(min_value=0, max_value=100, format="%.0f")
     return {
-        "Vendor": st.column_config.TextColumn("Vendor", width="medium"),
+        # Pinned: in a narrow window (800 px with the sidebar open) the grid scrolls sideways,
+        # and the vendor name must stay beside the scores it owns.
+        "Vendor": st.column_config.TextColumn("Vendor", width="medium", pinned=True),
         "Grade": st.column_config.TextColumn("Grade", width="small",
                                              help=grade_help()),
         "Overall": st.column_config.ProgressColumn("Overall", help="Weighted mean of the four "
@@ -356,6 +373,65 @@ def matrix_frame(records: Sequence[PolicyRecord], areas: Iterable[str],
                           for a in areas for s in specs_by_area([a])[a]]
     index = [f"{AREA_TITLES[a]} · {s.label}" for a in areas for s in specs_by_area([a])[a]]
     return pd.DataFrame(data, index=index)
+
+
+MATRIX_PAGE_SIZE = 20  # vendors per matrix page: beyond that a grid stops being readable
+
+
+def ranked(records: Sequence[PolicyRecord], rubric: Rubric) -> list[PolicyRecord]:
+    """Records best first (overall score, then name): the order of every ranking and page."""
+    return sorted(records, key=lambda r: (-scores_of(r, rubric).overall, r.vendor.lower()))
+
+
+def page_slices(n: int, size: int = MATRIX_PAGE_SIZE) -> list[tuple[int, int]]:
+    """(start, stop) of each page of `n` items."""
+    return [(i, min(i + size, n)) for i in range(0, n, size)] or [(0, 0)]
+
+
+def _hover_text(vendor: str, spec: FactSpec, c: Cell) -> str:
+    """Plain-text hover for a matrix cell (an HTML `title`): value, review note, first quote."""
+    first = c.evidence[0] if c.evidence else None
+    quote = " ".join(quote_text(first.text).split()) if first else ""
+    if len(quote) > 400:
+        quote = quote[:399] + "…"
+    lines = [f"{vendor} · {spec.label}: {c.text}"]
+    if c.review:
+        lines.append(f"{REVIEW_MARK} {c.note}")
+    lines.append(f"“{quote}” (page {first.page})" if first else "not stated in the policy")
+    return "\n".join(lines)
+
+
+def matrix_html(records: Sequence[PolicyRecord], areas: Sequence[str], rubric: Rubric) -> str:
+    """The comparison matrix as a coloured HTML grid: facts (rows) × vendors (columns).
+
+    Plain HTML paints with the page, long before a chart library has loaded, and reads well
+    in screen readers. Each cell carries its value as text, and its first evidence quote as
+    hover text. Every third-party string goes through `escape(..., "html")`.
+    """
+    short = len(records) > 5
+    head = "".join(f'<th scope="col" class="pp-mv" title="{escape(r.vendor, "html")}">'
+                   f"{_vendor_tick(r.vendor, 22)}</th>" for r in records)
+    rows = [f'<thead><tr><th scope="col" class="pp-mf">Fact</th>{head}</tr></thead><tbody>']
+    for area, specs in specs_by_area(areas).items():
+        if not specs:
+            continue
+        note = "" if area in SCORED_AREAS else " <i>(not scored)</i>"
+        rows.append(f'<tr class="pp-marea"><th scope="rowgroup" class="pp-mf" '
+                    f'colspan="{len(records) + 1}">{AREA_TITLES[area].upper()}{note}</th></tr>')
+        for s in specs:
+            tds = []
+            for r in records:
+                c = cell(s, r.facts.get(s.id), rubric)
+                tds.append(f'<td style="background:{CELL_COLOURS[c.level]};'
+                           f'color:{CELL_TEXT_COLOURS[c.level]}" '
+                           f'title="{escape(_hover_text(r.vendor, s, c), "html")}">'
+                           f"{escape(cell_label(c, short=short), 'html')}</td>")
+            rows.append(f'<tr><th scope="row" class="pp-mf" '
+                        f'title="{escape(s.description, "html")}">{escape(s.label, "html")}'
+                        f"</th>{''.join(tds)}</tr>")
+    rows.append("</tbody>")
+    return (f'<div class="pp-mwrap" role="region" aria-label="Comparison matrix" tabindex="0">'
+            f'<table class="pp-matrix">{"".join(rows)}</table></div>')
 
 
 # --------------------------------------------------------------------------- charts
@@ -443,8 +519,9 @@ def ranking_figure(records: Sequence[PolicyRecord], rubric: Rubric):
     for s, r in rows:
         parts = "<br>".join(f"{AREA_TITLES[a]}: {getattr(s, a):.0f} × {w[a] * 100:.0f}%"
                             for a in SCORED_AREAS)
+        # The rubric line behind the bar: weighted areas, then the grade bands.
         hover.append(f"<b>{escape(r.vendor, 'html')}</b><br>Overall {s.overall:.1f} · grade "
-                     f"{s.grade}<br>{parts}")
+                     f"{s.grade}<br>{parts}<br><i>{escape(grade_help(), 'html')}</i>")
     fig = go.Figure(go.Bar(
         x=[s.overall for s, _ in rows], y=[str(r.vendor_id) for _, r in rows], orientation="h",
         text=[f"{s.overall:.0f} · {s.grade}" for s, _ in rows], textposition="auto",
@@ -490,7 +567,11 @@ def radar_figure(scores: Scores, rubric: Rubric):
         hovertemplate="%{hovertext}<extra></extra>", line=dict(color=BAR_COLOUR, width=2),
         fillcolor="rgba(0,114,178,0.25)", marker=dict(size=8, color=AREA_MARKER)))
     fig.update_layout(
-        polar=dict(radialaxis=dict(range=[0, 100], tickvals=[25, 50, 75, 100])),
+        # Areas clockwise from the top; the radial ticks run along the diagonal between two
+        # areas, so "100" never sits on an area's name (it did at 800 px).
+        polar=dict(radialaxis=dict(range=[0, 100], tickvals=[25, 50, 75, 100], angle=45,
+                                   tickangle=45, tickfont=dict(size=10)),
+                   angularaxis=dict(rotation=90, direction="clockwise")),
         height=340, margin=dict(l=50, r=50, t=30, b=30), showlegend=False,
         hoverlabel=dict(align="left"))
     return fig
@@ -526,6 +607,19 @@ _CSS = """
 .pp-table tr.pp-diff td{background:rgba(230,159,0,.12)}
 .pp-table tr.pp-diff td:first-child{border-left:4px solid #E69F00}
 .pp-review{color:#8a5a00;font-size:.85rem}
+.pp-reviewed{color:#0072B2;font-weight:600;font-size:.85rem}
+.pp-override{border-left:4px solid #0072B2;padding:.2rem .6rem;margin:.2rem 0 .6rem;
+  font-size:.85rem;background:rgba(0,114,178,.06)}
+.pp-mwrap{overflow-x:auto;max-width:100%}
+.pp-matrix{border-collapse:separate;border-spacing:2px;font-size:.8rem}
+.pp-matrix td{padding:.2rem .35rem;text-align:center;white-space:nowrap;border-radius:.15rem;
+  min-width:3.2rem;cursor:help}
+.pp-matrix th{font-weight:600;text-align:left;white-space:nowrap;padding:.2rem .35rem}
+.pp-matrix th.pp-mv{text-align:center;max-width:9rem;overflow:hidden;text-overflow:ellipsis;
+  vertical-align:bottom}
+.pp-matrix th.pp-mf{position:sticky;left:0;background:#FFFFFF;z-index:1;max-width:14rem;
+  overflow:hidden;text-overflow:ellipsis}
+.pp-matrix tr.pp-marea th{padding-top:.6rem;color:#333;letter-spacing:.03em}
 </style>
 """
 
@@ -622,7 +716,9 @@ def fact_html(spec: FactSpec, c: Cell, show_description: bool = True) -> str:
     desc = (f'<div class="pp-desc">{escape(spec.description, "html")}</div>'
             if show_description else "")
     return (f'<div class="pp-fact"><div class="pp-head"><span class="pp-label">'
-            f"{escape(spec.label, 'html')}</span>{badge(c)}{conf}{review}</div>{desc}"
+            f"{escape(spec.label, 'html')}</span>{badge(c)}{conf}{review}"
+            + (f'<span class="pp-reviewed">{REVIEWED_MARK} reviewed</span>' if c.reviewed else "")
+            + f"</div>{desc}"
             f"{evidence_html(c, spec, value_words(spec, c))}</div>")
 
 
@@ -668,6 +764,7 @@ class UploadResult:
     message: str
     vendor_id: int | None = None
     vendor: str | None = None
+    warnings: tuple[str, ...] = ()  # the reader's notes, e.g. "does not look like English"
 
 
 def _mb(n: int) -> str:
@@ -677,7 +774,8 @@ def _mb(n: int) -> str:
 def process_uploads(files: Sequence[tuple[str, bytes]], vendor_override: str | None,
                     store: Store, extractor_factory: Callable[[], object],
                     on_progress: Callable[[int, str], None] | None = None,
-                    limit: int | None = None) -> list[UploadResult]:
+                    limit: int | None = None,
+                    actor: User | None = None) -> list[UploadResult]:
     """Read, extract and store each file; one bad file never stops the batch.
 
     Nothing stored changes on a failure: a file is only written by one `Store.add` transaction
@@ -711,12 +809,13 @@ def process_uploads(files: Sequence[tuple[str, bytes]], vendor_override: str | N
             if extractor is None:
                 extractor = extractor_factory()
             extraction = extractor.from_document(doc, vendor)
-            added = store.add(extraction, vendor=vendor)
+            added = store.add(extraction, vendor=vendor, actor=actor)
             if added.created:
                 n = sum(1 for f in extraction.facts.values()
                         if f.value not in (None, False, "", "none"))
                 results.append(UploadResult(name, "added", f"Added: {n} facts stated.",
-                                            added.vendor_id, added.vendor))
+                                            added.vendor_id, added.vendor,
+                                            tuple(doc.warnings)))
             else:
                 results.append(UploadResult(name, "duplicate", "Already stored (same file); "
                                             "nothing changed.", added.vendor_id, added.vendor))
@@ -735,3 +834,189 @@ def empty_state() -> None:
     st.info("No vendors yet. Upload a privacy policy (PDF, TXT, Markdown, HTML or DOCX) to "
             "start.", icon=":material/info:")
     st.page_link(PAGE_UPLOAD, label="Go to Upload", icon=":material/upload_file:")
+
+
+# --------------------------------------------------------------------------- sign-in & roles
+AuthMode = Literal["oidc", "local", "none"]
+
+
+def _secrets_section(name: str):
+    try:
+        return st.secrets.get(name)
+    except Exception:  # noqa: BLE001 - no secrets.toml at all: sign-in is simply not configured
+        return None
+
+
+def auth_mode() -> AuthMode:
+    """"oidc" when `.streamlit/secrets.toml` has an [auth] section, "local" when
+    `$PRIVACY_USERS_FILE` is set, else "none" (the app then binds to localhost only)."""
+    if _secrets_section("auth"):
+        return "oidc"
+    return "local" if users_file_path() else "none"
+
+
+def _oidc_user() -> User | None:
+    if not getattr(st.user, "is_logged_in", False):
+        return None
+    email = str(st.user.get("email") or "")
+    name = str(st.user.get("name") or email or "signed-in user")
+    # Roles for OIDC users: [roles] in secrets.toml lists e-mail addresses per role.
+    roles = _secrets_section("roles") or {}
+    role = next((r for r in ("admin", "reviewer") if email and email.lower() in
+                 [str(x).lower() for x in roles.get(r, [])]), None)
+    return User(name, role or str(roles.get("default", "viewer")))
+
+
+def current_user() -> User | None:
+    """Who is acting: the signed-in user, or without sign-in the sidebar's reviewer name (full
+    rights: the app then only listens on localhost). None when sign-in is required but missing."""
+    mode = auth_mode()
+    if mode == "oidc":
+        return _oidc_user()
+    if mode == "local":
+        return st.session_state.get("_user")
+    name = str(st.session_state.get("reviewer_name") or "").strip() or LOCAL_USER.name
+    return User(name, LOCAL_USER.role)
+
+
+def can_write() -> bool:
+    user = current_user()
+    return bool(user and user.can_write)
+
+
+def _sign_in_local(name: str, password: str) -> None:
+    try:
+        users = load_users(users_file_path())
+    except UsersFileError as exc:
+        st.session_state["_signin_error"] = str(exc)
+        return
+    user = authenticate(users, name, password)
+    if user is None:
+        st.session_state["_signin_error"] = "Unknown user name or wrong password."
+    else:
+        st.session_state["_user"] = user
+        st.session_state.pop("_signin_error", None)
+
+
+def sign_in_gate() -> bool:
+    """True when pages may run. When sign-in is configured and nobody is signed in, shows the
+    sign-in form (local users file) or button (OIDC) instead, and returns False."""
+    mode = auth_mode()
+    if mode == "none" or current_user() is not None:
+        return True
+    st.title("Vendor privacy posture")
+    st.subheader("Sign in", anchor=False)
+    if mode == "oidc":
+        st.write("This dashboard requires sign-in with your organisation's account.")
+        if st.button("Sign in", key="signin_oidc", type="primary"):
+            st.login()
+        return False
+    with st.form("signin_form"):
+        name = st.text_input("User name", key="signin_user")
+        password = st.text_input("Password", type="password", key="signin_password")
+        submitted = st.form_submit_button("Sign in", key="signin_submit", type="primary")
+    if submitted:
+        _sign_in_local(name, password)
+        if "_user" in st.session_state:
+            st.rerun()
+    if err := st.session_state.get("_signin_error"):
+        st.error(escape(err), icon=":material/lock:")
+    return False
+
+
+def sign_out() -> None:
+    if auth_mode() == "oidc":
+        st.logout()
+    st.session_state.pop("_user", None)
+
+
+def render_identity() -> None:
+    """Sidebar: who is signed in (and a sign-out button), or the reviewer name without sign-in."""
+    mode = auth_mode()
+    st.divider()
+    if mode == "none":
+        st.caption("Running without sign-in: only this computer can open the app (localhost). "
+                   "Overrides and the audit trail record the name below.")
+        st.text_input("Reviewer name", value=LOCAL_USER.name, key="reviewer_name",
+                      max_chars=80)
+        return
+    user = current_user()
+    if user is None:
+        return
+    st.markdown(f"Signed in as **{escape(user.name)}** ({escape(user.role)})")
+    if not user.can_write:
+        st.caption("Viewers can read everything but cannot override, upload or delete.")
+    st.button("Sign out", key="sign_out", on_click=sign_out, icon=":material/logout:")
+
+
+def read_only_notice(what: str) -> None:
+    user = current_user()
+    st.info(f"Signed in as {escape(user.name if user else 'nobody')}, a viewer: you can read "
+            f"but not {what}.", icon=":material/visibility:")
+
+
+# --------------------------------------------------------------------------- overrides & diffs
+def value_text(spec: FactSpec, fact: Fact | None, rubric: Rubric) -> str:
+    """A fact value as a reviewer reads it ("not stated" for silence)."""
+    return cell(spec, fact, rubric).text
+
+
+def override_html(spec: FactSpec, rec: PolicyRecord, rubric: Rubric) -> str:
+    """Beside an overridden fact: the reviewer's note and name, and the value as extracted
+    (flagged when the extractor now says something else than when the override was made)."""
+    ov = rec.overrides.get(spec.id)
+    if ov is None:
+        return ""
+    extracted = rec.extracted.get(spec.id)
+    now = value_text(spec, extracted, rubric)
+    msg = (f"{REVIEWED_MARK} Override by <b>{escape(ov.reviewer, 'html')}</b> "
+           f"({escape(ov.created_at, 'html')}): “{escape(ov.note, 'html')}”. "
+           f"Extracted value: <b>{escape(now, 'html')}</b>.")
+    if extracted is not None and extracted.value != ov.value:
+        msg += f" {REVIEW_MARK} The extracted value disagrees with the override."
+    if ov.extracted_value != (extracted.value if extracted else None):
+        msg += (f" The extractor said <b>{escape(format_value(ov.extracted_value), 'html')}"
+                "</b> when the override was made; the policy or extractor has changed since.")
+    return f'<div class="pp-override">{msg}</div>'
+
+
+def diff_html(diffs: Sequence[FactDiff], rubric: Rubric) -> str:
+    """The facts gained, lost and changed between two versions, with both evidence quotes."""
+    specs = {s.id: s for s in taxonomy()}
+    words = {"gained": "＋ gained", "lost": "− lost", "changed": "≠ changed"}
+    rows = []
+    for d in diffs:
+        s = specs[d.fact_id]
+        cols = []
+        for f in (d.old, d.new):
+            c = cell(s, f, rubric)
+            cols.append(f"<td>{badge(c)}{evidence_html(c, s, value_words(s, c))}</td>")
+        rows.append(f"<tr><td><b>{escape(s.label, 'html')}</b><br><span class=\"pp-meta\">"
+                    f"{AREA_TITLES[s.area]}</span></td><td>{words[d.change]}</td>"
+                    f"{''.join(cols)}</tr>")
+    return ('<table class="pp-table"><thead><tr><th>Fact</th><th>Change</th><th>Older version'
+            f'</th><th>Newer version</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+REVIEW_STATUS_ICONS = {"not reviewed": "○", "in review": "◐", "approved": "●",
+                       "approved with conditions": "◑", "rejected": "✕"}
+
+
+def status_label(status: str) -> str:
+    return f"{REVIEW_STATUS_ICONS.get(status, '')} {status}".strip()
+
+
+def vendor_report(rec: PolicyRecord, rubric: Rubric) -> str:
+    """The printable HTML report of one vendor, with its versions and audit trail."""
+    from extract.report import vendor_report_html
+
+    store = get_store()
+    return vendor_report_html(rec, rubric, store.versions(rec.vendor_id),
+                              store.audit_log(rec.vendor_id))
+
+
+def xlsx_bytes(records: Sequence[PolicyRecord], rubric: Rubric) -> bytes:
+    """The Excel workbook of all vendors (openpyxl is imported on first use only)."""
+    from extract.report import to_xlsx
+
+    return to_xlsx(records, rubric)

@@ -7,6 +7,9 @@ ui.require_app_shell()
 
 st.title("Upload policies")
 store = ui.get_store()
+if not ui.can_write():
+    ui.read_only_notice("upload policies")
+    st.stop()
 limit_mb = ui.max_upload_bytes() / 1024 / 1024
 st.caption(f"PDF, TXT, Markdown, HTML or DOCX, up to {limit_mb:.0f} MB each. Scanned PDFs "
            "(images without a text layer) and password-protected PDFs cannot be read. "
@@ -28,7 +31,8 @@ if st.button("Process", key="process", type="primary", disabled=not files):
                                                f"{ui.escape(name)}")
             st.write(f"Reading {ui.escape(name)}…")
 
-        results = ui.process_uploads(batch, override, store, ui.get_extractor, _progress)
+        results = ui.process_uploads(batch, override, store, ui.get_extractor, _progress,
+                                     actor=ui.current_user())
         bar.progress(1.0, text="Done")
         failed = sum(r.status == "error" for r in results)
         status.update(label=f"Processed {len(batch)} file(s)"
@@ -45,6 +49,8 @@ for r in st.session_state.get("upload_results", []):
         if r.status == "added":
             st.success(f"**{name}** → {ui.escape(r.vendor)}. {ui.escape(r.message)}",
                        icon=":material/check_circle:")
+            for w in r.warnings:  # stored, but the reviewer should know the read was unusual
+                st.warning(f"**{name}**: {ui.escape(w)}", icon=":material/warning:")
         elif r.status == "duplicate":
             st.info(f"**{name}**: {ui.escape(r.message)}"
                     + (f" Stored as {ui.escape(r.vendor)}." if r.vendor else ""),

@@ -47,6 +47,20 @@ st.title(ui.escape(rec.vendor), anchor=False)
 st.caption(f"Source file: {ui.escape(rec.source)} · {rec.media_type.upper()}, "
            f"{rec.n_pages} page(s) · uploaded {ui.escape(rec.uploaded_at)}  \n"
            f"SHA-256: `{rec.sha256}`")
+st.markdown(f"Review status: **{ui.escape(ui.status_label(rec.review_status))}**"
+            + (f" — {ui.escape(rec.review.comment)}" if rec.review and rec.review.comment else "")
+            + (f" · {len(rec.overrides)} fact(s) overridden by reviewers ({ui.REVIEWED_MARK})"
+               if rec.overrides else ""))
+with st.container(horizontal=True):
+    st.page_link(ui.PAGE_REVIEW, label="Review, override facts, versions",
+                 icon=":material/rate_review:", query_params={"vendor": str(vid)})
+    st.download_button(
+        "Printable report (HTML)", key="download_report", on_click="ignore",
+        icon=":material/print:", mime="text/html",
+        file_name=f"privacy-report-{rec.vendor_id}.html",
+        data=ui.vendor_report(rec, rubric),
+        help="Scores, facts with evidence, review status and overrides; print it from the "
+             "browser.")
 
 # Metrics and radar side by side when there is room; the flex row wraps in a narrow window.
 with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
@@ -72,9 +86,11 @@ for tab, (area, specs) in zip(tabs, groups.items()):
         st.caption(f"Area score {getattr(scores, area):.0f}/100" if area in ui.SCORED_AREAS
                    else "Shown, not scored")
         ui.show_html("".join(ui.fact_html(s, ui.cell(s, rec.facts.get(s.id), rubric))
-                             for s in specs))
+                             + ui.override_html(s, rec, rubric) for s in specs))
 
 st.divider()
+if not ui.can_write():
+    st.stop()  # viewers cannot delete (the store refuses them too)
 with st.expander("Delete this vendor"):
     st.write("Removes the vendor with all its stored documents and facts. This cannot be "
              "undone.")
@@ -85,8 +101,8 @@ with st.expander("Delete this vendor"):
         yes, no = st.columns(2)
         if yes.button("Yes, delete", key="delete_vendor_confirm", type="primary"):
             try:
-                ui.get_store().delete_vendor(vid)
-            except ui.StoreError as exc:
+                ui.get_store().delete_vendor(vid, actor=ui.current_user())
+            except ui.ExtractError as exc:  # StoreError or PermissionDenied
                 st.error(ui.escape(exc))
             else:
                 ui.bump_version()

@@ -84,3 +84,47 @@ def test_fact_confidence_is_calibrated(seeds_lopo, dev_lopo):
     kept = [ok for c, ok in pairs if c >= REVIEW_THRESHOLD]
     assert len(kept) >= 0.8 * len(pairs)
     assert sum(kept) / len(kept) >= 0.95
+
+
+def _lost_quotes(gold: dict, folder: Path) -> list[tuple[str, str, str]]:
+    """Gold evidence quotes of true boolean facts that no candidate clause of that fact
+    overlaps (the prefilter — the pattern gate — would never let the model see them)."""
+    from extract.classify import find_candidates
+    from extract.read import read_path
+    from extract.segment import segment
+    from extract.taxonomy import taxonomy
+
+    def norm(s: str) -> str:
+        return " ".join(s.split()).lower()
+
+    lost = []
+    for name, g in sorted(gold.items()):
+        if not (folder / name).is_file():
+            continue
+        clauses = segment(read_path(folder / name))
+        for spec in taxonomy():
+            quote = norm(g.get("evidence", {}).get(spec.id, "") or "")
+            if not spec.is_bool or g.get("values", {}).get(spec.id) is not True or not quote:
+                continue
+            texts = [norm(c.clause.text) for c in find_candidates(spec, clauses)]
+            if not any(quote in t or (len(t) >= 20 and t in quote) for t in texts):
+                lost.append((name, spec.id, quote))
+    return lost
+
+
+@pytest.mark.parametrize("which", ["dev", "seeds"])
+def test_prefilter_loses_no_fact_on_gold(which, request):
+    """Issue 4: the cheap prefilter (pattern gate) must lose no recall on the gold. A gold
+    quote the gate misses is printed; it is tolerated only when the fact is still found (LOPO)
+    through another clause. Run with -s to see the lost quotes."""
+    gold, _, preds = request.getfixturevalue(f"{which}_lopo")
+    folder = SHARED / ("dev/policies" if which == "dev" else "seeds")
+    lost = _lost_quotes(gold, folder)
+    total = sum(1 for g in gold.values() for fid, v in g.get("values", {}).items()
+                if v is True and g.get("evidence", {}).get(fid))
+    print(f"\n{which}: {len(lost)} of ~{total} gold quotes without a candidate clause")
+    for name, fid, quote in lost:
+        print(f"  LOST {name} {fid}: «{quote[:120]}»")
+    facts_lost = [(n, f) for n, f, _ in lost if preds[n][f].value is not True]
+    assert not facts_lost, f"facts lost by the prefilter: {facts_lost}"
+    assert len(lost) <= 0.02 * total + 1, "prefilter recall on gold quotes fell"

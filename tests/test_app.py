@@ -92,6 +92,11 @@ def chart(at: AppTest, trace_type: str) -> str:
     raise AssertionError(f"no {trace_type} chart on the page")
 
 
+def matrix_fragment(at: AppTest) -> str:
+    """The st.html fragment that holds the comparison matrix."""
+    return next(str(el.value) for el in at.get("html") if 'class="pp-matrix"' in str(el.value))
+
+
 def texts(at: AppTest) -> list[str]:
     """Every rendered text of the page that Streamlit interprets (Markdown or HTML)."""
     out = []
@@ -175,6 +180,10 @@ def test_overview_shows_the_five_seed_vendors(tmp_db):
     assert "not stated in the policy" in matrix
     ranking = chart(at, "bar")
     assert "Rights:" in ranking and "Children:" in ranking  # area breakdown on hover
+    # The HTML matrix (what paints first): every vendor a column, hover text from the evidence.
+    grid = matrix_fragment(at)
+    assert all(html.escape(v) in grid for v in SEED_VENDORS)
+    assert 'title="' in grid and "We do not sell personal information." in html.unescape(grid)
     assert any("Stated: the policy says it" in t for t in texts(at))  # legend
     # Sidebar: the rubric in force and the review note
     sidebar = " ".join(m.value for m in [*at.sidebar.markdown, *at.sidebar.caption])
@@ -189,6 +198,42 @@ def test_overview_area_filter(tmp_db):
     assert "Encryption" not in matrix and "Portability" not in matrix
     at.segmented_control(key="area_filter").set_value([]).run()
     assert any("at least one area" in i.value for i in at.info)
+
+
+def test_overview_sees_writes_made_by_another_process(tmp_db):
+    """Another server or script writing to the same database file: the next run shows it,
+    even when the number of vendors does not change."""
+    at = open_page()
+    before = score_table(at).set_index("Vendor")["Overall"]
+    vid = vendor_ids(tmp_db)["Itechno"]
+    Store(tmp_db).set_override(vid, "security.mfa", True, "MFA confirmed by the vendor's CISO")
+    at.run()
+    after = score_table(at).set_index("Vendor")["Overall"]
+    assert after["Itechno"] > before["Itechno"]
+
+
+def test_overview_pages_a_large_store(tmp_db):
+    """Beyond 20 vendors the matrix shows one page of vendors at a time, best first; the
+    score table keeps them all."""
+    from extract.seeds import load_seed_extractions
+
+    store = Store(tmp_db)
+    base = load_seed_extractions()
+    for i in range(45):  # distinct documents: a vendor is recognised by its file's SHA-256
+        ex = base[i % len(base)]
+        doc = Document(filename=f"v{i}.txt", sha256=f"{i:064x}", text=ex.document.text,
+                       pages=ex.document.pages, media_type="txt")
+        store.add(Extraction(f"Vendor {i:02d}", doc, ex.facts, [], "test"))
+    at = open_page()
+    assert len(score_table(at)) >= 45
+    page = at.selectbox(key="matrix_page")
+    assert len(page.options) == 3 and page.options[0].startswith("1–20 of ")
+    first = matrix_fragment(at)
+    assert first.count('class="pp-mv"') == 20
+    page.set_value(page.options[2]).run()
+    last = matrix_fragment(at)
+    assert last.count('class="pp-mv"') == len(score_table(at)) - 40
+    assert first != last
 
 
 def test_overview_empty_state(tmp_db):
@@ -382,6 +427,17 @@ def test_upload_bad_file_shows_error_and_stores_nothing(tmp_db):
     assert len(errors) == 1 and "x.pdf" in errors[0] and "Nothing was stored" in errors[0]
     assert "Traceback" not in errors[0]
     assert any("Acme Cloud" in s.value for s in at.success)  # the batch went on
+    assert Store(tmp_db).count_vendors() == 6
+
+
+def test_upload_of_a_non_english_policy_is_stored_with_a_visible_warning(tmp_db):
+    from extract.read import NOT_ENGLISH_WARNING
+    from tests.test_read_hostile import GERMAN
+
+    at = open_page("upload")
+    upload(at, ("datenschutz.txt", GERMAN.encode(), "text/plain"))
+    assert any("datenschutz" in s.value for s in at.success)
+    assert any(NOT_ENGLISH_WARNING in plain(w.value) for w in at.warning)
     assert Store(tmp_db).count_vendors() == 6
 
 

@@ -67,6 +67,14 @@ def test_pdf_with_owner_only_encryption_reads_normally():
     assert "We keep your data for as long as your account is open." in doc.text
 
 
+def test_aes_256_owner_only_pdf_reads_and_with_a_user_password_is_refused():
+    # Requires `cryptography` (in requirements.txt): many vendors' "protected" PDFs are AES.
+    doc = read_document(encrypted_pdf(POLICY, user_password="", algorithm="AES-256"), "a.pdf")
+    assert "We keep your data for as long as your account is open." in doc.text
+    with pytest.raises(EncryptedPDF, match="encrypted with a password"):
+        read_document(encrypted_pdf(POLICY, algorithm="AES-256"), "b.pdf")
+
+
 @pytest.mark.skipif(importlib.util.find_spec("cryptography") is not None,
                     reason="with cryptography installed AES PDFs decrypt")
 def test_aes_pdf_without_a_crypto_library_names_the_missing_package():

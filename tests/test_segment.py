@@ -62,3 +62,62 @@ def test_split_sentences_keeps_abbreviations_and_quotes():
     s = 'We are Acme Inc. and we comply. "You may object." Then U.S. law applies.'
     parts = [s[a:b] for a, b in split_sentences(s)]
     assert parts == ["We are Acme Inc. and we comply.", '"You may object."', "Then U.S. law applies."]
+
+
+# --------------------------------------------------------------- headings: contact lines, TOC
+def test_is_heading_rejects_contact_label_and_number_lines():
+    for line in ["Phone: +91 98765 43210", "Tel: (555) 123-4567", "Fax: 020 7946 0958",
+                 "Email: privacy@example.com", "Website: www.example.com",
+                 "Last updated: March 3, 2024", "Effective date: 1 January 2025",
+                 "Designation: Data Protection Officer", "Address: 12 High Street",
+                 "221 Baker Street", "Springfield, Illinois 62704",
+                 "Example Software Solutions Pvt Ltd", "Account number 1234567890",
+                 "We keep your data for as long as necessary.",
+                 "Note: this applies only to residents of the EU"]:
+        assert not is_heading(line), line
+
+
+def test_is_heading_keeps_numbered_upper_case_and_question_headings():
+    for line in ["7. Children's Privacy", "SECTION 4 – DATA RETENTION", "Section 4 – Data Retention",
+                 "Section 4: Data Retention", "2.1 Personal Information", "IV. Your Rights",
+                 "How long do we keep your data?", "Right to Access:", "Data Security",
+                 "Contact Us"]:
+        assert is_heading(line), line
+
+
+def test_contact_block_does_not_become_the_section_of_what_follows():
+    text = ("5. Contact\nPhone: +1 555 010 2000\nYou may ask us for a copy of your data.\n")
+    by_text = {c.text: c for c in segment(doc(text))}
+    assert not by_text["Phone: +1 555 010 2000"].is_heading
+    assert by_text["You may ask us for a copy of your data."].section == "5. Contact"
+
+
+def test_table_of_contents_lines_are_never_evidence():
+    text = ("Privacy Notice\nContents\n1. Introduction\n2. Data Retention\n3. Your Rights\n"
+            "1. Introduction\nThis notice explains what we do.\n"
+            "2. Data Retention\nWe keep invoices for seven years.\n")
+    clauses = segment(doc(text))
+    body = [c for c in clauses if not c.is_heading]
+    assert [c.text for c in body] == ["This notice explains what we do.",
+                                      "We keep invoices for seven years."]
+    # the table's entries are not the section of the body; the body's own headings are
+    assert body[0].section == "1. Introduction" and body[1].section == "2. Data Retention"
+
+
+def test_page_numbered_contents_and_flattened_contents_are_not_evidence():
+    text = ("Information We Collect ........ 2\nData Retention ........ 5\nYour Rights ........ 7\n"
+            "We retain data as long as needed.\n"
+            "Welcome to our notice. Table of Contents Information We Collect How We Use It "
+            "Sharing Your Information Data Retention and Deletion Children Security Your Rights "
+            "Contact Information Changes to This Notice\n")
+    clauses = segment(doc(text))
+    evidence = [c.text for c in clauses if not c.is_heading]
+    assert evidence == ["We retain data as long as needed.", "Welcome to our notice."]
+    assert all(c.section == "" for c in clauses if not c.is_heading)
+
+
+def test_short_lines_with_numbers_are_not_taken_for_contents():
+    text = "Children under 13\nUsers under 13 may not register.\n"
+    clauses = segment(doc(text))
+    assert [c.text for c in clauses if not c.is_heading] == ["Users under 13 may not register."]
+    assert clauses[1].section == "Children under 13"

@@ -1,0 +1,84 @@
+"""Pattern-gate regressions (the prefilter): generic sentences, no policy quotes, no model."""
+from __future__ import annotations
+
+import pytest
+
+from extract.classify import find_candidates
+from extract.model import Document, Page
+from extract.segment import segment
+from extract.taxonomy import taxonomy
+
+SPECS = {s.id: s for s in taxonomy()}
+
+
+def gated(fact_id: str, text: str) -> bool:
+    """Is `text` (one sentence) a candidate for `fact_id`?"""
+    d = Document("t.txt", "0" * 64, text, (Page(1, 0, len(text)),), "txt")
+    return bool(find_candidates(SPECS[fact_id], segment(d)))
+
+
+@pytest.mark.parametrize("text", [
+    "Only authorized individuals within the company have access to users' personal information.",
+    "Our employees have access to customer data only where their role requires it.",
+    "Access to personal information is restricted to staff who need it to do their jobs.",
+    "Designated personnel are granted access to account records for support purposes.",
+])
+def test_staff_access_is_not_a_users_access_right(text):
+    assert not gated("rights.access", text)
+
+
+@pytest.mark.parametrize("text", [
+    "You have the right to request access to the personal data we hold about you.",
+    "You can ask for a copy of the information we keep about you.",
+    "You have the right to request to know the categories and specific pieces of personal information we collected, and to access a copy of it.",
+])
+def test_users_access_right_still_passes(text):
+    assert gated("rights.access", text)
+
+
+def test_staff_access_sentence_is_an_access_control_candidate():
+    assert gated("security.access_control",
+                 "Only authorized individuals within the company have access to users' personal information.")
+    assert gated("security.access_control",
+                 "All customer information, not only sensitive records, is restricted within our offices.")
+
+
+@pytest.mark.parametrize("text", [
+    "You may opt out of the sale or sharing of your personal information.",
+    "To opt out of selling or sharing, use the Do Not Sell or Share My Personal Information link.",
+    "California residents have the right to opt out of the sale of their personal information.",
+])
+def test_opt_out_of_sale_is_not_marketing_opt_out(text):
+    assert not gated("rights.opt_out_marketing", text)
+
+
+@pytest.mark.parametrize("text", [
+    "You can opt out of marketing emails at any time.",
+    "You can unsubscribe from our newsletter using the link in each message.",
+    "You may opt out of the sale of your data and unsubscribe from our promotional emails.",
+])
+def test_marketing_opt_out_still_passes(text):
+    assert gated("rights.opt_out_marketing", text)
+
+
+@pytest.mark.parametrize("fact_id, text", [
+    # rights listed as bare imperatives under "you may:"
+    ("rights.rectification", "- Update personal information that is out of date or incorrect."),
+    ("rights.erasure", "- Delete certain personal information we hold about you."),
+    ("rights.erasure", "You may be able to review what you gave us and change your settings at any time by signing in to your account and editing or deleting the information."),
+    ("rights.erasure", "You have the right to: access your data; be forgotten; and withdraw consent."),
+    ("rights.portability", "You may have the right to receive or have your electronic data transferred to another party."),
+    ("rights.restriction", "You have the right to: opt out of non-essential cookies; access, correct, delete, restrict, or object to our use of your data."),
+    ("rights.automated_decisions", "You can prevent the processing of your personal information for direct marketing purposes, including any direct marketing processing based on profiling."),
+    ("rights.complaint", "If you are unhappy with how we handled your complaint, you may escalate it to the regulator."),
+    ("children.parental_consent", "Teenagers may not register themselves, but may have a parent or guardian open an account for them."),
+    ("transfers.international", "Your information may be transferred to and processed in the U.S.."),
+    ("contact.privacy_contact", "Attn: Data Privacy Manager, 1 Main Street, Springfield"),
+    ("retention.level", "We may retain information about you for the purposes described in this notice unless the law prohibits it."),
+])
+def test_synonyms_pass_the_gate(fact_id, text):
+    assert gated(fact_id, text)
+
+
+def test_cookie_blocking_is_still_not_restriction_of_processing():
+    assert not gated("rights.restriction", "You can restrict the placement of cookies in your browser.")
