@@ -109,6 +109,13 @@ th{background:#f2f2f2} .reviewed{color:#0072B2;font-weight:bold} q{font-style:it
 """
 
 
+def _html_table(title: str, headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A titled table; `rows` hold cells that are already escaped HTML."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<h2>{html.escape(title)}</h2><table><tr>{head}</tr>{body}</table>"
+
+
 def vendor_report_html(rec: PolicyRecord, rubric: Rubric | None = None,
                        versions: Iterable[DocumentVersion] = (),
                        audit: Iterable[AuditEntry] = ()) -> str:
@@ -152,28 +159,22 @@ def vendor_report_html(rec: PolicyRecord, rubric: Rubric | None = None,
                          f"<td>{value}</td><td>{quotes or '—'}</td></tr>")
         parts.append("</table>")
     if overrides:
-        parts.append("<h2>Overrides</h2><table><tr><th>Fact</th><th>Reviewer's value</th>"
-                     "<th>Extracted value</th><th>Note</th><th>By</th><th>When</th></tr>")
-        for fid, ov in sorted(overrides.items()):
-            parts.append(f"<tr><td>{e(fid)}</td><td>{e(format_value(ov.value))}</td>"
-                         f"<td>{e(display_value(extracted_all.get(fid)))}</td>"
-                         f"<td>{e(ov.note)}</td><td>{e(ov.reviewer)}</td>"
-                         f"<td>{e(ov.created_at)}</td></tr>")
-        parts.append("</table>")
+        parts.append(_html_table("Overrides", ("Fact", "Reviewer's value", "Extracted value",
+                                               "Note", "By", "When"), (
+            (e(fid), e(format_value(ov.value)), e(display_value(extracted_all.get(fid))),
+             e(ov.note), e(ov.reviewer), e(ov.created_at))
+            for fid, ov in sorted(overrides.items()))))
     versions = list(versions)
     if versions:
-        parts.append("<h2>Versions</h2><table><tr><th>#</th><th>File</th><th>Uploaded</th>"
-                     "<th>SHA-256</th></tr>" + "".join(
-                         f"<tr><td>{v.number}</td><td>{e(v.filename)}</td>"
-                         f"<td>{e(v.uploaded_at)}</td><td>{e(v.sha256[:16])}…</td></tr>"
-                         for v in versions) + "</table>")
+        parts.append(_html_table("Versions", ("#", "File", "Uploaded", "SHA-256"), (
+            (str(v.number), e(v.filename), e(v.uploaded_at), f"{e(v.sha256[:16])}…")
+            for v in versions)))
     audit = list(audit)
     if audit:
-        parts.append("<h2>Audit trail</h2><table><tr><th>When</th><th>Who</th><th>Action</th>"
-                     "<th>What</th><th>Before</th><th>After</th><th>Note</th></tr>" + "".join(
-                         f"<tr><td>{e(a.at)}</td><td>{e(a.actor)} ({e(a.role)})</td>"
-                         f"<td>{e(a.action)}</td><td>{e(a.target)}</td>"
-                         f"<td>{e(audit_value(a.before))}</td><td>{e(audit_value(a.after))}</td>"
-                         f"<td>{e(a.note)}</td></tr>" for a in audit) + "</table>")
+        parts.append(_html_table(
+            "Audit trail", ("When", "Who", "Action", "What", "Before", "After", "Note"), (
+                (e(a.at), f"{e(a.actor)} ({e(a.role)})", e(a.action), e(a.target),
+                 e(audit_value(a.before)), e(audit_value(a.after)), e(a.note))
+                for a in audit)))
     parts.append("</body></html>")
     return "\n".join(parts)
