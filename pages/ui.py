@@ -410,7 +410,7 @@ def matrix_html(records: Sequence[PolicyRecord], areas: Sequence[str], rubric: R
     """
     short = len(records) > 5
     head = "".join(f'<th scope="col" class="pp-mv" title="{escape(r.vendor, "html")}">'
-                   f"{_vendor_tick(r.vendor, 22)}</th>" for r in records)
+                   f"{_vendor_tick(r.vendor, 40)}</th>" for r in records)
     rows = [f'<thead><tr><th scope="col" class="pp-mf">Fact</th>{head}</tr></thead><tbody>']
     for area, specs in specs_by_area(areas).items():
         if not specs:
@@ -572,7 +572,7 @@ def radar_figure(scores: Scores, rubric: Rubric):
         polar=dict(radialaxis=dict(range=[0, 100], tickvals=[25, 50, 75, 100], angle=45,
                                    tickangle=45, tickfont=dict(size=10)),
                    angularaxis=dict(rotation=90, direction="clockwise")),
-        height=340, margin=dict(l=50, r=50, t=30, b=30), showlegend=False,
+        height=340, margin=dict(l=75, r=75, t=35, b=35), showlegend=False,
         hoverlabel=dict(align="left"))
     return fig
 
@@ -615,8 +615,8 @@ _CSS = """
 .pp-matrix td{padding:.2rem .35rem;text-align:center;white-space:nowrap;border-radius:.15rem;
   min-width:3.2rem;cursor:help}
 .pp-matrix th{font-weight:600;text-align:left;white-space:nowrap;padding:.2rem .35rem}
-.pp-matrix th.pp-mv{text-align:center;max-width:9rem;overflow:hidden;text-overflow:ellipsis;
-  vertical-align:bottom}
+.pp-matrix th.pp-mv{text-align:center;white-space:normal;min-width:4rem;max-width:6.5rem;
+  overflow-wrap:anywhere;vertical-align:bottom;line-height:1.2}
 .pp-matrix th.pp-mf{position:sticky;left:0;background:#FFFFFF;z-index:1;max-width:14rem;
   overflow:hidden;text-overflow:ellipsis}
 .pp-matrix tr.pp-marea th{padding-top:.6rem;color:#333;letter-spacing:.03em}
