@@ -730,7 +730,6 @@ def bench_ui(n_vendors: int, reps: int, tmp: Path, apptest: bool) -> dict:
     fns = {
         "store.records()": lambda: store.records(),
         "ui.score_frame": lambda: ui.score_frame(records, rubric),
-        "ui.matrix_frame": lambda: ui.matrix_frame(records, areas, rubric),
         "ui.ranked": lambda: ui.ranked(records, rubric),
         # What the overview sends: one page of vendors in the matrix and the ranking chart.
         "ui.matrix_html (one page)": lambda: ui.matrix_html(page, areas, rubric),

@@ -131,6 +131,10 @@ def default_db_path() -> Path:
     return Path(os.environ.get("PRIVACY_DB") or DATA_DIR / "privacy.db")
 
 
+_FIND_DOCUMENT = ("SELECT d.id, d.vendor_id, v.name FROM documents d JOIN vendors v "
+                  "ON v.id = d.vendor_id WHERE d.sha256 = ?")
+
+
 @dataclass(frozen=True)
 class AddResult:
     """What storing an extraction did: the ids, and whether it was new or already stored."""
@@ -226,8 +230,7 @@ class Store:
         user = require_write(actor, "upload policies")
         name = (vendor or ex.vendor).strip() or "Unnamed vendor"
         with self._tx() as con:
-            row = con.execute("SELECT d.id, d.vendor_id, v.name FROM documents d JOIN vendors v "
-                              "ON v.id = d.vendor_id WHERE d.sha256 = ?", (ex.sha256,)).fetchone()
+            row = con.execute(_FIND_DOCUMENT, (ex.sha256,)).fetchone()
             if row:
                 return AddResult(row[1], row[0], False, row[2])
             con.execute("INSERT OR IGNORE INTO vendors(name, created_at) VALUES (?, ?)",
@@ -398,8 +401,10 @@ class Store:
         return rows[0][0] if rows else None
 
     # -- reads --------------------------------------------------------------------------
-    def has_document(self, sha256: str) -> bool:
-        return bool(self._read("SELECT 1 FROM documents WHERE sha256 = ?", (sha256,)))
+    def find_document(self, sha256: str) -> AddResult | None:
+        """The stored document with these bytes (any version, any vendor), or None."""
+        rows = self._read(_FIND_DOCUMENT, (sha256,))
+        return AddResult(rows[0][1], rows[0][0], False, rows[0][2]) if rows else None
 
     def count_vendors(self) -> int:
         return self._read("SELECT COUNT(*) FROM vendors")[0][0]

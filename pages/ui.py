@@ -363,18 +363,6 @@ def grade_help() -> str:
     return "Grade from the overall score: " + ", ".join(bands) + f", {GRADE_BANDS[-1][0]} below"
 
 
-def matrix_frame(records: Sequence[PolicyRecord], areas: Iterable[str],
-                 rubric: Rubric) -> pd.DataFrame:
-    """Facts × vendors as short display text (rows: fact labels; columns: vendors)."""
-    areas = list(areas)
-    data = {}
-    for r in records:
-        data[r.vendor] = [cell_label(cell(s, r.facts.get(s.id), rubric))
-                          for a in areas for s in specs_by_area([a])[a]]
-    index = [f"{AREA_TITLES[a]} · {s.label}" for a in areas for s in specs_by_area([a])[a]]
-    return pd.DataFrame(data, index=index)
-
-
 MATRIX_PAGE_SIZE = 20  # vendors per matrix page: beyond that a grid stops being readable
 
 
@@ -799,11 +787,10 @@ def process_uploads(files: Sequence[tuple[str, bytes]], vendor_override: str | N
                                             f"limit is {_mb(limit)}. Nothing was stored."))
                 continue
             sha = hashlib.sha256(data).hexdigest()
-            if store.has_document(sha):
-                rec = next((r for r in store.records() if r.sha256 == sha), None)
+            if (known := store.find_document(sha)) is not None:
                 results.append(UploadResult(
                     name, "duplicate", "Already stored (same file); nothing changed.",
-                    rec.vendor_id if rec else None, rec.vendor if rec else None))
+                    known.vendor_id, known.vendor))
                 continue
             doc = read_document(data, name)
             if extractor is None:

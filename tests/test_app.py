@@ -529,6 +529,12 @@ def test_process_uploads_without_the_model(tmp_db):
     assert res[0].vendor == "Acme" and res[1].vendor_id == res[0].vendor_id
     assert len(made) == 1 and fake.calls == 1  # the duplicate needed no extraction
     assert store.count_vendors() == 1
+    # A newer version, then the older file again: still recognised, with its vendor.
+    newer = POLICY_TXT + b"\nWe encrypt data at rest.\n"
+    assert process_uploads([("v2.txt", newer)], "Acme", store, factory)[0].status == "added"
+    again = process_uploads([("a-copy.txt", POLICY_TXT)], None, store, factory)[0]
+    assert (again.status, again.vendor, again.vendor_id) == ("duplicate", "Acme",
+                                                             res[0].vendor_id)
 
 
 def test_process_uploads_reports_store_and_unexpected_errors(tmp_db):
