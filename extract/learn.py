@@ -41,6 +41,11 @@ model combines with the rules is described once, in the `classify` docstring.
   `security` leaves the gated clauses of every security fact out. Of the ToS;DR clauses that
   no label or gate concerns (easy negatives for every fact), a fixed 1 in `EASY_KEEP` (by
   text hash) is kept, for speed.
+  **Audited clauses override all of this.** For the nine facts ToS;DR labels ≥ 20 times, every
+  gated or labelled clause was re-annotated blind for what it itself states
+  (`extract.audit`, `data/eval/tosdr_audit.jsonl`); a gated clause with a verdict takes that
+  verdict as its label (weight `W_TOSDR`, calibration target 1 / 0, not guessed). The held-out
+  report trains on the audited labels of the training services only.
 
 **LOPO.** `material(exclude=...)` drops everything derived from a policy: its clauses, and the
 ToS;DR clauses of the same service or quoted from its text. `build(exclude=...)` also leaves
@@ -70,6 +75,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from .audit import AUDIT_FILE, AUDITED_FACTS, clause_id, load_audit
 from .model import Clause
 from .taxonomy import TAXONOMY_VERSION, FactSpec, taxonomy
 
@@ -134,6 +140,8 @@ class Sample:
     real: bool = True               # a clause from a real document (used for calibration)
     gated: dict = field(default_factory=dict)  # fact → pattern strength, for facts whose
                                                # pattern gate the clause passes
+    checked: set = field(default_factory=set)  # facts whose label a person checked on this
+                                               # clause (the ToS;DR audit): not guessed
 
 
 def _norm(text: str) -> str:
@@ -280,12 +288,17 @@ def _gold_material(specs: Sequence[FactSpec], shared: Path) -> list[tuple[str, s
     return out
 
 
-_TOSDR_CACHE: dict[tuple[str, bool, str], list] = {}
+_TOSDR_CACHE: dict[tuple, list] = {}
+
+
+def _audit_key() -> str:
+    return hashlib.sha256(AUDIT_FILE.read_bytes()).hexdigest() if AUDIT_FILE.is_file() else ""
+
 
 
 def _tosdr_material(specs: Sequence[FactSpec], shared: Path,
                     subsample: bool = True) -> list[tuple[dict, Sample]]:
-    key = (str(shared), subsample, taxonomy_hash(specs))
+    key = (str(shared), subsample, taxonomy_hash(specs), _audit_key())
     if key not in _TOSDR_CACHE:
         _TOSDR_CACHE[key] = _tosdr_material_uncached(specs, shared, subsample)
     return _TOSDR_CACHE[key]
@@ -301,6 +314,7 @@ def _tosdr_material_uncached(specs, shared, subsample) -> list[tuple[dict, Sampl
     covered = {COARSE.get(lab, lab) for r in rows for lab in r["labels"]
                if lab != "retention"} & ids
     coarse_security = {s.id for s in specs if s.area == "security"}
+    verdicts = load_audit()
     out = []
     for i, r in enumerate(rows):
         g = gates.get(i, {})
@@ -311,9 +325,13 @@ def _tosdr_material_uncached(specs, shared, subsample) -> list[tuple[dict, Sampl
                                                             if lab in COARSE}
         unknown = coarse_security if "security" in r["labels"] else set()
         s = Sample(r["text"], f"tosdr:{r['service']}", gated=dict(g))
+        cid = clause_id(r["service"], r["text"])
         for spec in specs:
             f = spec.id
-            if f in pos:
+            if f in g and (cid, f) in verdicts:  # audited: what the clause itself states
+                s.labels[f] = (int(verdicts[cid, f]), W_TOSDR)
+                s.checked.add(f)
+            elif f in pos:
                 if f in g:
                     s.labels[f] = (1, W_TOSDR)
             elif f not in g:
@@ -528,7 +546,7 @@ def _train(samples, emb, specs, calibrate) -> dict[str, FactModel]:
         # target: 1 / 0 for labelled clauses, Q_GUESSED for a guessed (ToS;DR) negative.
         cal = np.array([samples[i].real and fid in samples[i].gated for i in rows])
         guessed = np.array([samples[i].group.startswith("tosdr:") and y[k] == 0
-                            for k, i in enumerate(rows)])
+                            and fid not in samples[i].checked for k, i in enumerate(rows)])
         target = np.where(guessed, Q_GUESSED.get(fid, Q_GUESSED_DEFAULT), y.astype(float))
         s_oof, t_oof = [], []
         f_rows = folds[rows]
@@ -771,7 +789,7 @@ def tosdr_report(shared: Path = SHARED_DIR, cache: EmbeddingCache | None = None,
             f = COARSE.get(lab, lab)
             label_facts[f] = label_facts.get(f, 0) + 1
     result = {"per_fact": {}, "reliability": [], "n_clauses": len(rows),
-              "n_services": len(set(services))}
+              "n_services": len(set(services)), "reliability_reference": ""}
 
     def prf(pred, gold):
         tp = int((pred & gold).sum()); fp = int((pred & ~gold).sum()); fn = int((~pred & gold).sum())
@@ -794,6 +812,24 @@ def tosdr_report(shared: Path = SHARED_DIR, cache: EmbeddingCache | None = None,
                                  "classifier": prf(P[:, j] >= thr, gold),
                                  "gate": prf(gated[:, j], gold),
                                  "gate+classifier": prf(gated[:, j] & (P[:, j] >= thr), gold)}
+    # The same predictions against the blind re-annotation (`extract.audit`).
+    verdicts = load_audit()
+    if verdicts:
+        cids = [clause_id(r["service"], r["text"]) for r in rows]
+        for f in AUDITED_FACTS:
+            if f not in result["per_fact"]:
+                continue
+            j = ids.index(f)
+            tosdr = np.array([f in r["labels"] or any(COARSE.get(l) == f for l in r["labels"])
+                              for r in rows])
+            seen = np.array([(c, f) in verdicts for c in cids])
+            gold = np.array([verdicts.get((c, f), False) for c in cids])
+            unaudited = int((gated[:, j] & ~seen).sum())
+            result["per_fact"][f]["audited"] = prf(gated[:, j] & (P[:, j] >= thr), gold)
+            result["per_fact"][f]["audit"] = {
+                "n": int(gold.sum()), "audited": int(seen.sum()), "unaudited_gated": unaudited,
+                # how often the ToS;DR label agrees with the re-annotation, where either is set
+                "label_agreement": round(float((tosdr == gold)[seen].mean()), 3)}
     # "security" (coarse): any security fact
     sec = [ids.index(s.id) for s in specs if s.area == "security"]
     gold = np.array(["security" in r["labels"] or any(l.startswith("security.") for l in r["labels"])
@@ -803,14 +839,17 @@ def tosdr_report(shared: Path = SHARED_DIR, cache: EmbeddingCache | None = None,
         "classifier": prf((P[:, sec] >= thr).any(axis=1), gold),
         "gate": prf(gated[:, sec].any(axis=1), gold),
         "gate+classifier": prf((gated[:, sec] & (P[:, sec] >= thr)).any(axis=1), gold)}
-    # Reliability on held-out gated clauses, facts a ToS;DR label covers (else no positives).
+    # Reliability on held-out gated clauses of the audited facts, against the audit (what the
+    # clause states); without the audit file, against the ToS;DR labels.
     ps, ys = [], []
-    for f in label_facts:
+    cids = [clause_id(r["service"], r["text"]) for r in rows]
+    for f in (AUDITED_FACTS if verdicts else label_facts):
         if f not in ids:
             continue
         j = ids.index(f)
-        gold = np.array([f in r["labels"] or any(COARSE.get(l) == f for l in r["labels"])
-                         for r in rows])
+        gold = np.array([verdicts.get((c, f), False) for c in cids]) if verdicts else \
+            np.array([f in r["labels"] or any(COARSE.get(l) == f for l in r["labels"])
+                      for r in rows])
         m = gated[:, j]
         ps.append(P[m, j]); ys.append(gold[m])
     ps, ys = np.concatenate(ps), np.concatenate(ys).astype(float)
@@ -821,6 +860,7 @@ def tosdr_report(shared: Path = SHARED_DIR, cache: EmbeddingCache | None = None,
             result["reliability"].append({"bin": f"{lo:.1f}-{hi:.1f}", "n": int(m.sum()),
                                           "mean_p": round(float(ps[m].mean()), 3),
                                           "observed": round(float(ys[m].mean()), 3)})
+    result["reliability_reference"] = "the blind audit" if verdicts else "the ToS;DR labels"
     ece = sum(b["n"] * abs(b["mean_p"] - b["observed"]) for b in result["reliability"]) / len(ps)
     result["calibration"] = {"n": int(len(ps)), "mean_p": round(float(ps.mean()), 3),
                              "observed": round(float(ys.mean()), 3),
@@ -838,7 +878,20 @@ def format_tosdr_report(res: dict) -> str:
         cells = ["{P:.2f}/{R:.2f}/{F1:.2f}".format(**d[k])
                  for k in ("classifier", "gate", "gate+classifier")]
         lines.append(f"{f:28}{d['n']:5d}  {cells[0]:>26}  {cells[1]:>22}  {cells[2]:>24}")
-    lines.append("\nReliability (held-out gated clauses of the facts ToS;DR labels):")
+    audited = [(f, d) for f, d in res["per_fact"].items() if "audited" in d]
+    if audited:
+        lines.append("\nThe same held-out predictions against the blind re-annotation "
+                     "(extract/audit.py, data/eval/tosdr_audit.jsonl):")
+        lines.append(f"{'fact':28}{'n':>5}  {'gate+classifier P/R/F1':>24}  {'audited':>8}"
+                     f"  {'ToS;DR label agrees':>20}")
+        for f, d in audited:
+            a = d["audit"]
+            cell = "{P:.2f}/{R:.2f}/{F1:.2f}".format(**d["audited"])
+            extra = f"  ({a['unaudited_gated']} gated clauses unaudited)" \
+                if a["unaudited_gated"] else ""
+            lines.append(f"{f:28}{a['n']:5d}  {cell:>24}  {a['audited']:8d}"
+                         f"  {a['label_agreement']:20.2f}{extra}")
+    lines.append(f"\nReliability (held-out gated clauses, against {res['reliability_reference']}):")
     lines.append(f"{'bin':>10}{'n':>7}{'mean p':>9}{'observed':>10}")
     for b in res["reliability"]:
         lines.append(f"{b['bin']:>10}{b['n']:7d}{b['mean_p']:9.3f}{b['observed']:10.3f}")

@@ -82,3 +82,33 @@ def test_synonyms_pass_the_gate(fact_id, text):
 
 def test_cookie_blocking_is_still_not_restriction_of_processing():
     assert not gated("rights.restriction", "You can restrict the placement of cookies in your browser.")
+
+
+@pytest.mark.parametrize("fact_id, text", [
+    # common phrasings the gate used to miss (extractor-3)
+    ("sharing.no_sale", "We won't sell your data."),
+    ("sharing.no_sale", "Your information will never be sold to anyone."),
+    ("sharing.no_sale", "Under no circumstances will the data we collect be sold to advertisers."),
+    ("sharing.no_sale", "The company is not in the business of selling your information."),
+    ("rights.erasure", "You may access, correct, or request deletion of your PII by contacting us."),
+    ("rights.erasure", "You have the right to erase any data concerning you."),
+    ("rights.erasure", "You also have the right to request that your data be corrected, blocked, or deleted."),
+    ("rights.access", "To submit a data access request, open the settings page."),
+    ("rights.access", "We will provide you with access, including a copy, on request."),
+    ("rights.portability", "The data export tool lets you download all data you have provided to us."),
+    ("rights.opt_out_marketing", "If you don't want to be on our mailing list, you can opt out at any time."),
+    ("rights.opt_out_marketing", "You can ask us not to use your personal information for direct marketing."),
+    ("retention.level", "We may need to retain certain information to comply with our legal obligations."),
+    ("retention.level", "Deleted content remains in our backups for up to one year."),
+])
+def test_common_phrasings_pass_the_gate(fact_id, text):
+    assert gated(fact_id, text)
+
+
+@pytest.mark.parametrize("fact_id, text", [
+    ("sharing.no_sale", "You won't be able to sell tickets through the service."),
+    ("rights.erasure", "We may delete content at our sole discretion."),
+    ("retention.level", "We store your data on servers in Ireland."),
+])
+def test_widened_gates_still_refuse(fact_id, text):
+    assert not gated(fact_id, text)
