@@ -146,7 +146,7 @@ def find_candidates(spec: FactSpec, clauses: Sequence[Clause]) -> list[Candidate
     prev = ""
     for c in clauses:
         before, prev = prev, c.text
-        if c.is_heading or not spec.patterns:
+        if c.is_heading or not spec.patterns or not spec.any_pattern.search(c.text):
             continue
         hits = [m for p in spec.patterns if (m := p.search(c.text))]
         if not hits or any(x.search(c.text) for x in spec.exclude):

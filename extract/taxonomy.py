@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 __all__ = ["FactSpec", "taxonomy", "fact_ids", "facts_in_area", "AREAS", "SCORED_AREAS",
@@ -35,6 +35,15 @@ class FactSpec:
     @property
     def is_bool(self) -> bool:
         return self.kind == "bool"
+
+    @cached_property
+    def any_pattern(self) -> re.Pattern | None:
+        """All `patterns` as one alternation: matches exactly when one of them does. One search
+        instead of one per pattern rejects the ~85 % of clauses that are no candidate."""
+        if not self.patterns:
+            return None
+        return re.compile("|".join(f"(?:{p.pattern})" for p in self.patterns),
+                          re.IGNORECASE | re.MULTILINE)
 
 
 def _compile(patterns: list[str]) -> tuple[re.Pattern, ...]:

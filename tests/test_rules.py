@@ -112,3 +112,24 @@ def test_common_phrasings_pass_the_gate(fact_id, text):
 ])
 def test_widened_gates_still_refuse(fact_id, text):
     assert not gated(fact_id, text)
+
+
+def test_combined_pattern_matches_exactly_when_one_pattern_does():
+    """`FactSpec.any_pattern` is only a faster precheck: it must never change a candidate."""
+    from pathlib import Path
+    seeds = Path(__file__).resolve().parents[1] / "data" / "seeds"
+    texts = []
+    for path in sorted(seeds.glob("*.txt")):
+        t = path.read_text(encoding="utf-8")
+        texts += [c.text for c in segment(Document(path.name, "0" * 64, t, (Page(1, 0, len(t)),),
+                                                   "txt"))]
+    texts += [s for spec in SPECS.values() for s in spec.examples + spec.counter]
+    checked = 0
+    for spec in SPECS.values():
+        if not spec.patterns:
+            continue
+        for text in texts:
+            assert bool(spec.any_pattern.search(text)) == any(p.search(text) for p in spec.patterns), \
+                (spec.id, text)
+            checked += 1
+    assert checked > 10_000
