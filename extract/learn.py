@@ -790,6 +790,17 @@ def tosdr_report(shared: Path = SHARED_DIR, cache: EmbeddingCache | None = None,
             label_facts[f] = label_facts.get(f, 0) + 1
     result = {"per_fact": {}, "reliability": [], "n_clauses": len(rows),
               "n_services": len(set(services)), "reliability_reference": ""}
+    verdicts = load_audit()
+    cids = [clause_id(r["service"], r["text"]) for r in rows]
+
+    def labelled(f: str) -> np.ndarray:
+        """Each clause: does ToS;DR label it with `f` (coarse labels mapped)?"""
+        return np.array([f in r["labels"] or any(COARSE.get(l) == f for l in r["labels"])
+                         for r in rows])
+
+    def audited(f: str) -> np.ndarray:
+        """Each clause: does the blind audit say it states `f`? (unaudited: no)"""
+        return np.array([verdicts.get((c, f), False) for c in cids])
 
     def prf(pred, gold):
         tp = int((pred & gold).sum()); fp = int((pred & ~gold).sum()); fn = int((~pred & gold).sum())
@@ -803,8 +814,7 @@ def tosdr_report(shared: Path = SHARED_DIR, cache: EmbeddingCache | None = None,
         if f == "security" or f not in ids:
             continue
         j = ids.index(f)
-        gold = np.array([f in r["labels"] or any(COARSE.get(l) == f for l in r["labels"])
-                         for r in rows])
+        gold = labelled(f)
         fp = np.flatnonzero(gated[:, j] & (P[:, j] >= thr) & ~gold)
         result.setdefault("false_positives", {})[f] = [
             (round(float(P[i, j]), 3), rows[i]["service"], rows[i]["text"][:200]) for i in fp]
@@ -813,17 +823,14 @@ def tosdr_report(shared: Path = SHARED_DIR, cache: EmbeddingCache | None = None,
                                  "gate": prf(gated[:, j], gold),
                                  "gate+classifier": prf(gated[:, j] & (P[:, j] >= thr), gold)}
     # The same predictions against the blind re-annotation (`extract.audit`).
-    verdicts = load_audit()
     if verdicts:
-        cids = [clause_id(r["service"], r["text"]) for r in rows]
         for f in AUDITED_FACTS:
             if f not in result["per_fact"]:
                 continue
             j = ids.index(f)
-            tosdr = np.array([f in r["labels"] or any(COARSE.get(l) == f for l in r["labels"])
-                              for r in rows])
+            tosdr = labelled(f)
             seen = np.array([(c, f) in verdicts for c in cids])
-            gold = np.array([verdicts.get((c, f), False) for c in cids])
+            gold = audited(f)
             unaudited = int((gated[:, j] & ~seen).sum())
             result["per_fact"][f]["audited"] = prf(gated[:, j] & (P[:, j] >= thr), gold)
             result["per_fact"][f]["audit"] = {
@@ -842,14 +849,11 @@ def tosdr_report(shared: Path = SHARED_DIR, cache: EmbeddingCache | None = None,
     # Reliability on held-out gated clauses of the audited facts, against the audit (what the
     # clause states); without the audit file, against the ToS;DR labels.
     ps, ys = [], []
-    cids = [clause_id(r["service"], r["text"]) for r in rows]
     for f in (AUDITED_FACTS if verdicts else label_facts):
         if f not in ids:
             continue
         j = ids.index(f)
-        gold = np.array([verdicts.get((c, f), False) for c in cids]) if verdicts else \
-            np.array([f in r["labels"] or any(COARSE.get(l) == f for l in r["labels"])
-                      for r in rows])
+        gold = audited(f) if verdicts else labelled(f)
         m = gated[:, j]
         ps.append(P[m, j]); ys.append(gold[m])
     ps, ys = np.concatenate(ps), np.concatenate(ys).astype(float)
