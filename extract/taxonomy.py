@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-__all__ = ["FactSpec", "taxonomy", "fact_ids", "facts_in_area", "AREAS", "SCORED_AREAS",
+__all__ = ["FactSpec", "taxonomy", "fact_ids", "facts_in_area", "fold", "AREAS", "SCORED_AREAS",
            "TAXONOMY_VERSION"]
 
 _PATH = Path(__file__).with_name("facts.toml")
@@ -44,6 +44,102 @@ class FactSpec:
             return None
         return re.compile("|".join(f"(?:{p.pattern})" for p in self.patterns),
                           re.IGNORECASE | re.MULTILINE)
+
+    @cached_property
+    def required(self) -> frozenset[str] | None:
+        """Strings of which every match of any pattern contains one, in `fold()`ed text ("sell",
+        "delet", "encrypt", …); None when the patterns allow no such list. Checking them with
+        `in` costs a fraction of one regex search, so the search runs only where one occurs.
+        Derived from the patterns themselves, never written by hand: a new pattern cannot be
+        forgotten here."""
+        if not self.patterns:
+            return None
+        found: set[str] = set()
+        for p in self.patterns:
+            req = _required(p.pattern, p.flags)
+            if req is None:
+                return None
+            found |= req
+        return frozenset(found)
+
+    def may_match(self, folded: str) -> bool:
+        """False only when no pattern can match the text whose `fold()` is `folded`."""
+        req = self.required
+        return req is None or any(s in folded for s in req)
+
+
+# Case-insensitive `re` matches these non-ASCII characters to ASCII letters (its case folding);
+# `fold()` maps them so, and an ASCII letter to its lower case. Nothing else changes, so a
+# pattern's ASCII literal occurs in the folded text wherever the pattern can match. A test
+# checks this table against `re` itself over all of Unicode.
+_FOLD = {**{c: c + 32 for c in range(ord("A"), ord("Z") + 1)},
+         0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
+
+
+@lru_cache(maxsize=4096)  # each clause is looked up once per fact
+def fold(text: str) -> str:
+    """The text as `FactSpec.required` strings are looked up in (same length as the text)."""
+    return text.translate(_FOLD)
+
+
+def _required(pattern: str, flags: int) -> set[str] | None:
+    """Strings (ASCII, lower case) of which every match of `pattern` contains at least one, or
+    None. Conservative: what it cannot prove required (a group that may be skipped, a
+    look-around, a non-ASCII literal) simply adds no string."""
+    try:
+        from re import _constants as C, _parser as P  # the parser `re` itself uses
+
+        return _seq_required(P.parse(pattern, flags), C)
+    except Exception:  # noqa: BLE001 - another Python's parser: no screen, same results
+        return None
+
+
+# Words in nearly every clause of a privacy policy: as a required string they screen nothing.
+_COMMON = frozenset("a an and any are as at be by can data for from have in information is it "
+                    "may of on or our personal such that the their this to us we will with you "
+                    "your".split())
+
+
+def _selectivity(strings: set[str]) -> tuple[int, int]:
+    """Larger is more selective: the shortest string (a common word counts as empty), then
+    fewer strings."""
+    return min(0 if s.strip() in _COMMON else len(s) for s in strings), -len(strings)
+
+
+def _seq_required(items, C) -> set[str] | None:
+    """A sequence must contain every item, so any one item's strings will do: keep the most
+    selective."""
+    best: set[str] | None = None
+    run: list[str] = []
+
+    def keep(cand: set[str] | None) -> None:
+        nonlocal best
+        if cand and (best is None or _selectivity(cand) > _selectivity(best)):
+            best = cand
+
+    def flush() -> None:
+        if run:
+            keep({"".join(run)})
+            run.clear()
+
+    for op, av in items:
+        if op is C.LITERAL and av < 128:
+            run.append(chr(av).lower())
+        elif op is C.AT:  # \b, ^, $: zero width, the literals around them stay adjacent
+            continue
+        else:
+            flush()
+            if op is C.SUBPATTERN:
+                keep(_seq_required(av[-1], C))
+            elif op is C.BRANCH:
+                alts = [_seq_required(a, C) for a in av[1]]
+                keep(None if any(a is None for a in alts) else set().union(*alts))
+            elif op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)) \
+                    and av[0] >= 1:
+                keep(_seq_required(av[2], C))
+            # anything else (classes, optional parts, look-arounds) requires nothing we know
+    flush()
+    return best
 
 
 def _compile(patterns: list[str]) -> tuple[re.Pattern, ...]:

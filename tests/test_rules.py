@@ -114,22 +114,78 @@ def test_widened_gates_still_refuse(fact_id, text):
     assert not gated(fact_id, text)
 
 
-def test_combined_pattern_matches_exactly_when_one_pattern_does():
-    """`FactSpec.any_pattern` is only a faster precheck: it must never change a candidate."""
+def _screen_texts() -> list[str]:
+    """Every seed clause, every taxonomy sentence, and the 5,328 ToS;DR clauses when present."""
+    import json
     from pathlib import Path
-    seeds = Path(__file__).resolve().parents[1] / "data" / "seeds"
+
+    root = Path(__file__).resolve().parents[1]
     texts = []
-    for path in sorted(seeds.glob("*.txt")):
+    for path in sorted((root / "data" / "seeds").glob("*.txt")):
         t = path.read_text(encoding="utf-8")
         texts += [c.text for c in segment(Document(path.name, "0" * 64, t, (Page(1, 0, len(t)),),
                                                    "txt"))]
     texts += [s for spec in SPECS.values() for s in spec.examples + spec.counter]
-    checked = 0
+    tosdr = root.parent / "shared" / "dev" / "tosdr_clauses.jsonl"
+    if tosdr.is_file():
+        texts += [json.loads(line)["text"] for line in tosdr.open(encoding="utf-8")]
+    return texts
+
+
+def test_the_fast_prechecks_never_change_a_candidate():
+    """`FactSpec.any_pattern` (one alternation) matches exactly when one pattern does, and the
+    cheaper `FactSpec.may_match` (required strings) never rejects a text a pattern matches."""
+    from extract.taxonomy import fold
+
+    texts = _screen_texts()
+    checked = screened = 0
     for spec in SPECS.values():
         if not spec.patterns:
             continue
         for text in texts:
-            assert bool(spec.any_pattern.search(text)) == any(p.search(text) for p in spec.patterns), \
-                (spec.id, text)
+            hit = any(p.search(text) for p in spec.patterns)
+            assert bool(spec.any_pattern.search(text)) == hit, (spec.id, text)
+            may = spec.may_match(fold(text))
+            assert may or not hit, (spec.id, text)
             checked += 1
+            screened += not may
     assert checked > 10_000
+    assert screened > checked / 2  # and it does screen: most texts skip the regex search
+
+
+@pytest.mark.parametrize("pattern, required", [
+    (r"\bwe (?:do not|never) sell\b", {" sell"}),          # the most selective literal run
+    (r"\b(?:TLS|SSL|HTTPS)\b(?!:|/)", {"tls", "ssl", "https"}),  # a branch: one of them
+    (r"\b(?:right to )?eras(?:e|ure)", {"eras"}),          # an optional group requires nothing
+    (r"\bopt[- ]out\b", {"opt"}),                          # a class breaks the run
+    (r"\bdata (?:deletion|erasure)", {"deletion", "erasure"}),  # "data" screens nothing
+    (r"(?:ab){2,}c", {"ab"}),                               # a required repeat
+    (r"\d+ days", {" days"}),
+    (r"[a-z]+@", {"@"}),
+    (r"(?:foo|\w+) bar", {" bar"}),                         # a branch with no literal in one arm
+    (r"\d+", None),                                        # nothing can be required
+    (r"x?y*", None),
+])
+def test_required_strings_are_derived_from_the_pattern(pattern, required):
+    import re
+
+    from extract.taxonomy import _required
+
+    assert _required(pattern, re.IGNORECASE) == required
+
+
+def test_fold_maps_exactly_what_re_matches_to_ascii_letters():
+    """Case-insensitive `re` matches a few non-ASCII characters to ASCII letters (İ, ı, ſ, K);
+    `fold` must map each of them, over all of Unicode, to the letter it matches."""
+    import re
+
+    from extract.taxonomy import fold
+
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    for cp in range(0x110000):
+        ch = chr(cp)
+        if letter.fullmatch(ch):
+            assert len(fold(ch)) == 1 and "a" <= fold(ch) <= "z", hex(cp)
+            assert re.fullmatch(fold(ch), ch, re.IGNORECASE), hex(cp)
+        else:
+            assert fold(ch) == ch, hex(cp)
