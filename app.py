@@ -23,5 +23,7 @@ nav = st.navigation([
     st.Page(ui.PAGE_AUDIT, title="Audit trail", icon=":material/history:"),
 ], position="sidebar" if allowed else "hidden")
 if allowed:
-    ui.render_sidebar()
     nav.run()
+    # After the page, so that the page's first elements reach the browser first (it is its own
+    # container: it still shows at the side). A page that ends early draws it in ui.stop().
+    ui.render_sidebar()

@@ -52,18 +52,15 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from .model import Clause, Evidence, Fact
+from .model import REVIEW_THRESHOLD, Clause, Evidence, Fact
 from .quantities import find_ages, find_durations
-from .taxonomy import FactSpec, taxonomy
+from .taxonomy import FactSpec, fold, taxonomy
 
 __all__ = ["ClauseScorer", "PrototypeScorer", "FactExtractor", "Candidate", "find_candidates",
            "default_scorer",
            "DECISION_THRESHOLD", "REVIEW_THRESHOLD", "MAX_EVIDENCE"]
 
 DECISION_THRESHOLD = 0.5
-# Facts decided with less confidence are flagged "needs review" (export.py, UI). Set from the
-# calibration (see the module docstring): 0.7.
-REVIEW_THRESHOLD = 0.7
 MAX_EVIDENCE = 3
 
 _NEGATION = re.compile(
@@ -146,7 +143,8 @@ def find_candidates(spec: FactSpec, clauses: Sequence[Clause]) -> list[Candidate
     prev = ""
     for c in clauses:
         before, prev = prev, c.text
-        if c.is_heading or not spec.patterns or not spec.any_pattern.search(c.text):
+        if (c.is_heading or not spec.patterns or not spec.may_match(fold(c.text))
+                or not spec.any_pattern.search(c.text)):
             continue
         hits = [m for p in spec.patterns if (m := p.search(c.text))]
         if not hits or any(x.search(c.text) for x in spec.exclude):

@@ -6,8 +6,7 @@ import io
 import json
 from typing import Iterable, Mapping
 
-from .classify import REVIEW_THRESHOLD
-from .model import Extraction, Fact, PolicyRecord
+from .model import REVIEW_THRESHOLD, Extraction, Fact, PolicyRecord
 from .score import Rubric, score
 from .taxonomy import fact_ids
 

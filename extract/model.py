@@ -26,7 +26,13 @@ __all__ = [
     "AuditEntry",
     "DocumentVersion",
     "FactDiff",
+    "REVIEW_THRESHOLD",
 ]
+
+# Facts decided with less confidence are flagged "needs review" (export, UI). Set from the
+# calibration described in extract/classify.py. Kept here, with the data model, so that pages
+# showing stored facts need not import the classifier (and numpy) to know what to flag.
+REVIEW_THRESHOLD = 0.7
 
 FactValue = Union[bool, int, str, None]
 

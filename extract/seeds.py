@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 from .model import Extraction, Fact
-from .read import read_path
 from .store import DATA_DIR, Store
 
 __all__ = ["SEED_DIR", "SEED_FACTS", "seed_files", "load_seed_extractions", "ensure_seeded",
@@ -29,6 +28,8 @@ def load_seed_extractions(extractor=None) -> list[Extraction]:
     """Seed extractions from the precomputed file; a seed whose bytes changed is re-extracted."""
     saved = {o["source"]: o for o in json.loads(SEED_FACTS.read_text(encoding="utf-8"))} \
         if SEED_FACTS.exists() else {}
+    from .read import read_path  # pypdf and friends: not needed to open a seeded store
+
     out = []
     for path in seed_files():
         doc = read_path(path)

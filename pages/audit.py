@@ -12,7 +12,7 @@ st.title("Audit trail")
 entries = ui.get_store().audit_log()
 if not entries:
     st.info("Nothing recorded yet.")
-    st.stop()
+    ui.stop()
 
 vendors = sorted({e.vendor for e in entries}, key=str.lower)
 actions = sorted({e.action for e in entries})

@@ -10,11 +10,11 @@ rubric = ui.current_rubric()
 st.title("Compare vendors")
 if not records:
     ui.empty_state()
-    st.stop()
+    ui.stop()
 if len(records) < 2:
     st.info("Comparing needs at least two vendors. Upload another policy.")
     st.page_link(ui.PAGE_UPLOAD, label="Go to Upload", icon=":material/upload_file:")
-    st.stop()
+    ui.stop()
 
 by_id = {r.vendor_id: r for r in records}
 # Drop ids of vendors deleted since the last visit, then preselect two so the page is useful.
@@ -28,7 +28,7 @@ only_diff = st.toggle("Only facts that differ", key="compare_diff_only")
 
 if len(chosen) < 2:
     st.info("Choose at least two vendors to compare.")
-    st.stop()
+    ui.stop()
 
 recs = [by_id[i] for i in chosen]
 # Transposed (vendors as columns) so it reads like the fact table below; as text because a

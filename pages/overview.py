@@ -11,15 +11,28 @@ rubric = ui.current_rubric()
 
 if not records:
     ui.empty_state()
-    st.stop()
+    ui.stop()
 
-statuses = st.multiselect("Review status", ui.REVIEW_STATUSES, key="status_filter",
-                          format_func=ui.status_label, placeholder="All review statuses")
-if statuses:  # filter before anything renders: scores, matrix and ranking all follow it
+# The two filters sit above the matrix but are drawn after it (into containers reserved here):
+# each widget's front-end code is fetched on first use, and drawn first they held back the
+# matrix's first paint (python -m extract.bench). Their values are read from session state,
+# which Streamlit fills before the run, so filtering still happens before anything is drawn.
+status_box = st.container()
+statuses = st.session_state.get("status_filter") or []
+
+
+def draw_status_filter() -> None:
+    with status_box:
+        st.multiselect("Review status", ui.REVIEW_STATUSES, key="status_filter",
+                       format_func=ui.status_label, placeholder="All review statuses")
+
+
+if statuses:  # scores, matrix and ranking all follow it
     records = [r for r in records if r.review_status in statuses]
     if not records:
+        draw_status_filter()  # before ui.stop(): a widget not drawn loses its value
         st.info("No vendor has the chosen review status.")
-        st.stop()
+        ui.stop()
 
 records = ui.ranked(records, rubric)  # best first everywhere on this page
 st.caption(f"{len(records)} vendors, best overall score first. Each cell is one fact read from "
@@ -28,10 +41,8 @@ st.caption(f"{len(records)} vendors, best overall score first. Each cell is one 
 
 # The matrix comes first and is plain HTML: it paints before any chart library has loaded.
 st.subheader("Comparison matrix")
-areas = st.segmented_control(
-    "Areas", ui.AREAS, selection_mode="multi", default=list(ui.AREAS),
-    format_func=ui.AREA_TITLES.get, key="area_filter",
-    help="Show only some areas. Sharing facts are shown but not scored.")
+area_box = st.container()
+areas = st.session_state.get("area_filter", list(ui.AREAS))
 shown = records
 pages = ui.page_slices(len(records))
 if len(pages) > 1:
@@ -47,8 +58,17 @@ if not areas:
 else:
     areas = [a for a in ui.AREAS if a in areas]  # taxonomy order, whatever the click order
     ui.show_html(ui.matrix_html(shown, areas, rubric))
-    with st.expander("Heat-map chart of the same vendors"):
-        ui.plotly(ui.matrix_figure(shown, areas, rubric), key="matrix_chart")
+draw_status_filter()
+with area_box:
+    st.segmented_control(
+        "Areas", ui.AREAS, selection_mode="multi", default=list(ui.AREAS),
+        format_func=ui.AREA_TITLES.get, key="area_filter",
+        help="Show only some areas. Sharing facts are shown but not scored.")
+# On request, not in a collapsed expander: an expander's chart is sent (and Plotly's 4.7 MB
+# front-end bundle fetched and parsed) at once, right behind the matrix, which then painted
+# up to ~1.5 s later (python -m extract.bench).
+if st.toggle("Heat-map chart of the same vendors", key="matrix_chart_on") and areas:
+    ui.plotly(ui.matrix_figure(shown, areas, rubric), key="matrix_chart")
 
 st.subheader("Scores")
 st.dataframe(ui.score_frame(records, rubric), hide_index=True, width="stretch",

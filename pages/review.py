@@ -17,7 +17,7 @@ if flash := st.session_state.pop("_review_flash", None):
     st.success(ui.escape(flash), icon=":material/check:")
 if not records:
     ui.empty_state()
-    st.stop()
+    ui.stop()
 
 by_id = {r.vendor_id: r for r in records}
 raw = st.query_params.get("vendor")

@@ -43,7 +43,7 @@ with st.expander("How the scores are computed", expanded=False):
 st.subheader("Ranking")
 if not records:
     ui.empty_state()
-    st.stop()
+    ui.stop()
 rows = scorecard_rows(records, rubric)  # the CSV's own ranking, so table and file agree
 by_name = {r.vendor: r for r in records}
 table = pd.DataFrame([{

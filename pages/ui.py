@@ -13,9 +13,8 @@ import re
 import textwrap
 import threading
 from dataclasses import dataclass
-from typing import Callable, Iterable, Literal, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Literal, NoReturn, Sequence
 
-import pandas as pd
 import streamlit as st
 
 from extract.auth import LOCAL_USER, UsersFileError, authenticate, load_users, users_file_path
@@ -25,6 +24,9 @@ from extract.model import REVIEW_STATUSES, Fact, FactDiff, PolicyRecord, Scores,
 from extract.score import DEFAULT_WEIGHTS, GRADE_BANDS, JURISDICTIONS, RUBRIC_TEXT, Rubric, score
 from extract.store import Store, default_db_path
 from extract.taxonomy import AREAS, SCORED_AREAS, FactSpec, taxonomy
+
+if TYPE_CHECKING:  # pandas costs ~0.6 s to import: only tables need it, after the matrix paints
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,8 @@ def escape(text: object, target: Literal["markdown", "html"] = "markdown") -> st
     target="markdown": for st.markdown / st.caption / labels / st.error. Markdown punctuation is
     backslash-escaped (no links, images, emphasis, LaTeX `$`, or Streamlit `:color[...]`
     directives) and `<`, `>`, `&` become entities, so `<img onerror=...>` shows as text.
-    target="html": for st.html and Plotly text: plain `html.escape` (quotes too, for attributes).
+    target="html": for our HTML fragments and Plotly text: plain `html.escape` (quotes too, for
+    attributes).
     """
     s = "" if text is None else str(text)
     if target == "html":
@@ -148,8 +151,7 @@ def get_store() -> Store:
         return _store_for(db_path())
     except ExtractError as exc:  # StoreError, or a seed that could not be read
         st.error(f"The vendor database cannot be opened. {escape(exc)}", icon=":material/error:")
-        st.stop()
-        raise  # st.stop() raises; this line is for type checkers
+        stop()
 
 
 def bump_version() -> None:
@@ -171,8 +173,7 @@ def load_records() -> list[PolicyRecord]:
         return _records(db_path(), _version_for(db_path()).value, store.data_version())
     except StoreError as exc:
         st.error(escape(exc), icon=":material/error:")
-        st.stop()
-        raise
+        stop()
 
 
 @st.cache_resource(show_spinner="Loading the language model (first upload only, ~10 s)…")
@@ -232,6 +233,18 @@ def current_rubric() -> Rubric:
 def jurisdiction_label() -> str:
     j = st.session_state.get("jurisdiction", DEFAULT_JURISDICTION)
     return j if j in JURISDICTIONS else f"Custom (age {required_age()})"
+
+
+def stop() -> NoReturn:
+    """End the page here, as `st.stop()` does, after drawing the shared sidebar.
+
+    app.py draws the sidebar after the page, so that the page's first elements reach the
+    browser first; after `st.stop()` Streamlit drops every further element, so a page that ends
+    early draws it here. Pages call this, never `st.stop()` (a test checks).
+    """
+    render_sidebar()
+    st.stop()
+    raise AssertionError("st.stop() returned")  # it raises; this line is for type checkers
 
 
 def render_sidebar() -> None:
@@ -325,7 +338,7 @@ def review_count(rec: PolicyRecord, rubric: Rubric) -> int:
 
 
 # --------------------------------------------------------------------------- tables
-def score_frame(records: Sequence[PolicyRecord], rubric: Rubric) -> pd.DataFrame:
+def score_frame(records: Sequence[PolicyRecord], rubric: Rubric) -> "pd.DataFrame":
     """One row per vendor: area scores, overall, grade and ⚠ count, best first."""
     rows = []
     for r in records:
@@ -333,6 +346,8 @@ def score_frame(records: Sequence[PolicyRecord], rubric: Rubric) -> pd.DataFrame
         rows.append({"Vendor": r.vendor, "Grade": s.grade, "Overall": s.overall,
                      "Rights": s.rights, "Retention": s.retention, "Security": s.security,
                      "Children": s.children, f"{REVIEW_MARK} to review": review_count(r, rubric)})
+    import pandas as pd
+
     df = pd.DataFrame(rows, columns=["Vendor", "Grade", "Overall", "Rights", "Retention",
                                      "Security", "Children", f"{REVIEW_MARK} to review"])
     return df.sort_values(["Overall", "Vendor"], ascending=[False, True], ignore_index=True)
@@ -599,7 +614,7 @@ _CSS = """
 .pp-override{border-left:4px solid #0072B2;padding:.2rem .6rem;margin:.2rem 0 .6rem;
   font-size:.85rem;background:rgba(0,114,178,.06)}
 .pp-mwrap{overflow-x:auto;max-width:100%}
-.pp-matrix{border-collapse:separate;border-spacing:2px;font-size:.8rem}
+table.pp-matrix{border-collapse:separate;border-spacing:2px;font-size:.8rem;margin:0}
 .pp-matrix td{padding:.2rem .35rem;text-align:center;white-space:nowrap;border-radius:.15rem;
   min-width:3.2rem;cursor:help}
 .pp-matrix th{font-weight:600;text-align:left;white-space:nowrap;padding:.2rem .35rem}
@@ -608,12 +623,17 @@ _CSS = """
 .pp-matrix th.pp-mf{position:sticky;left:0;background:#FFFFFF;z-index:1;max-width:14rem;
   overflow:hidden;text-overflow:ellipsis}
 .pp-matrix tr.pp-marea th{padding-top:.6rem;color:#333;letter-spacing:.03em}
+/* Fragments are drawn by st.markdown, whose own table style (cell borders, zebra rows)
+   must not leak into ours. */
+.pp-matrix,.pp-matrix tr,.pp-matrix th,.pp-matrix td,.pp-table,.pp-table tr{border:none;
+  background-color:transparent}
+.pp-table th,.pp-table td{border:none;border-bottom:1px solid rgba(128,128,128,.3)}
 </style>
 """
 
 
 def css_block() -> str:
-    """The shared style sheet, prepended to each HTML fragment (st.html isolates nothing)."""
+    """The shared style sheet, prepended to each HTML fragment (styles are page-global)."""
     return _CSS
 
 
@@ -722,8 +742,17 @@ def legend_html(rubric: Rubric) -> str:
 
 
 def show_html(body: str) -> None:
-    """Render our HTML (built only from escaped fragments) with the shared styles."""
-    st.html(css_block() + body)
+    """Render our HTML (built only from escaped fragments) with the shared styles.
+
+    Drawn with `st.markdown` as one line that starts with `<style>`: CommonMark reads that as a
+    single raw-HTML block, so nothing inside is taken for Markdown (`*`, `_`, `$`, `[..](..)` in
+    a policy's text stay text; the browser test checks). Not `st.html`, whose renderer and
+    sanitiser are extra front-end downloads fetched on first use, behind the chart libraries:
+    they held back the matrix's first paint by 0.5–2 s (`python -m extract.bench`)."""
+    st.markdown(_NEWLINES.sub(" ", (css_block() + body).strip()), unsafe_allow_html=True)
+
+
+_NEWLINES = re.compile(r"\s*\n\s*")  # our markup never relies on line breaks (no <pre>)
 
 
 # --------------------------------------------------------------------------- uploads

@@ -9,7 +9,7 @@ st.title("Upload policies")
 store = ui.get_store()
 if not ui.can_write():
     ui.read_only_notice("upload policies")
-    st.stop()
+    ui.stop()
 limit_mb = ui.max_upload_bytes() / 1024 / 1024
 st.caption(f"PDF, TXT, Markdown, HTML or DOCX, up to {limit_mb:.0f} MB each. Scanned PDFs "
            "(images without a text layer) and password-protected PDFs cannot be read. "

@@ -12,7 +12,7 @@ if flash := st.session_state.pop("_flash", None):
 if not records:
     st.title("Vendor")
     ui.empty_state()
-    st.stop()
+    ui.stop()
 
 by_id = {r.vendor_id: r for r in records}
 by_name = {r.vendor.lower(): r.vendor_id for r in records}
@@ -90,7 +90,7 @@ for tab, (area, specs) in zip(tabs, groups.items()):
 
 st.divider()
 if not ui.can_write():
-    st.stop()  # viewers cannot delete (the store refuses them too)
+    ui.stop()  # viewers cannot delete (the store refuses them too)
 with st.expander("Delete this vendor"):
     st.write("Removes the vendor with all its stored documents and facts. This cannot be "
              "undone.")

@@ -22,6 +22,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.runtime.media_file_storage import MediaFileKind
 
 from extract.errors import StoreError
 from extract.model import Document, Evidence, Extraction, Fact, Page
@@ -83,6 +84,11 @@ def plotly_specs(at: AppTest) -> list[str]:
     return [el.proto.spec for el in at.get("plotly_chart")]
 
 
+def chart_types(at: AppTest) -> set[str]:
+    """The first trace type of every Plotly chart on the page."""
+    return {(json.loads(spec)["data"] or [{}])[0].get("type") for spec in plotly_specs(at)}
+
+
 def chart(at: AppTest, trace_type: str) -> str:
     """The figure JSON whose first trace has this type ("heatmap", "bar", "scatterpolar")."""
     for spec in plotly_specs(at):
@@ -92,22 +98,27 @@ def chart(at: AppTest, trace_type: str) -> str:
     raise AssertionError(f"no {trace_type} chart on the page")
 
 
+def html_fragments(at: AppTest) -> list[str]:
+    """Our HTML fragments (`ui.show_html`): Markdown elements that are one raw-HTML block."""
+    return [str(el.value) for el in at.markdown if str(el.value).startswith("<style>")]
+
+
 def matrix_fragment(at: AppTest) -> str:
-    """The st.html fragment that holds the comparison matrix."""
-    return next(str(el.value) for el in at.get("html") if 'class="pp-matrix"' in str(el.value))
+    """The HTML fragment that holds the comparison matrix."""
+    return next(h for h in html_fragments(at) if 'class="pp-matrix"' in h)
 
 
 def texts(at: AppTest) -> list[str]:
     """Every rendered text of the page that Streamlit interprets (Markdown or HTML)."""
     out = []
-    for kind in ("markdown", "caption", "html", "title", "header", "subheader", "error",
+    for kind in ("markdown", "caption", "title", "header", "subheader", "error",
                  "success", "info", "warning", "text", "code", "exception"):
         out += [str(el.value) for el in getattr(at, kind)]
     return out
 
 
 def visible(fragment: str) -> str:
-    """What a reader sees in an st.html fragment: tags dropped, entities decoded."""
+    """What a reader sees in one of our HTML fragments: tags dropped, entities decoded."""
     return html.unescape(re.sub(r"<[^>]+>", "", fragment))
 
 
@@ -141,13 +152,13 @@ def server_page_mode(monkeypatch):
 
 @pytest.fixture
 def downloads(monkeypatch):
-    """Bytes handed to st.download_button: AppTest keeps them in a media storage it drops after
+    """Bytes handed to st.download_button (in order): AppTest keeps them in a media storage it drops after
     each run, so a recording subclass is swapped in."""
     saved: list[tuple[str | None, bytes]] = []
 
     class Recording(MemoryMediaFileStorage):
         def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
-            if isinstance(path_or_data, bytes):
+            if kind == MediaFileKind.DOWNLOADABLE:  # not images such as the favicon
                 saved.append((filename, path_or_data))
             return super().load_and_get_id(path_or_data, mimetype, kind, filename)
 
@@ -173,7 +184,8 @@ def test_overview_shows_the_five_seed_vendors(tmp_db):
     assert list(table["Overall"]) == sorted(table["Overall"], reverse=True)  # ranked
     assert set(table.columns) >= {"Rights", "Retention", "Security", "Children", "Grade"}
     specs = plotly_specs(at)
-    assert len(specs) == 2  # ranking + matrix
+    assert len(specs) == 1  # the ranking; the heat-map is drawn on request
+    at.toggle(key="matrix_chart_on").set_value(True).run()
     matrix = chart(at, "heatmap")
     assert "Minimum age" in matrix and "Encryption in transit" in matrix
     assert "We do not sell personal information." in matrix  # first evidence in hover
@@ -192,12 +204,20 @@ def test_overview_shows_the_five_seed_vendors(tmp_db):
 
 def test_overview_area_filter(tmp_db):
     at = open_page()
+    at.toggle(key="matrix_chart_on").set_value(True)
     at.segmented_control(key="area_filter").set_value(["children"]).run()
     matrix = chart(at, "heatmap")
     assert "Minimum age" in matrix and "Parental consent" in matrix
     assert "Encryption" not in matrix and "Portability" not in matrix
     at.segmented_control(key="area_filter").set_value([]).run()
     assert any("at least one area" in i.value for i in at.info)
+    assert not chart_types(at) - {"bar"}  # no heat-map without areas; the ranking stays
+    # The filters are drawn after the matrix (into containers above it) yet still apply, and
+    # keep their values: back to one area, the heat-map (still switched on) follows it.
+    at.segmented_control(key="area_filter").set_value(["retention"]).run()
+    matrix = chart(at, "heatmap")
+    assert "Retention periods" in matrix and "Minimum age" not in matrix
+    assert "Retention periods" in matrix_fragment(at) and "Minimum age" not in matrix_fragment(at)
 
 
 def test_overview_sees_writes_made_by_another_process(tmp_db):
@@ -245,6 +265,23 @@ def test_overview_empty_state(tmp_db):
     at = open_page()
     assert any("No vendors yet" in i.value for i in at.info)
     assert not at.dataframe and not at.get("plotly_chart")
+    # The page stopped early; the sidebar (drawn after the page) is still there.
+    assert any("Rubric in force" in m.value for m in at.sidebar.markdown)
+    assert at.text_input(key="reviewer_name").value == "local reviewer"
+
+
+def test_pages_that_end_early_keep_the_sidebar():
+    """app.py draws the sidebar after the page; Streamlit drops every element after st.stop(),
+    so pages end early through ui.stop(), which draws it first (the empty overview above shows
+    the result). The one st.stop() left in ui.py is the sign-in guard, where no sidebar shows."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1] / "pages"
+    for path in sorted(root.glob("*.py")):
+        calls = [n for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                 if isinstance(n, ast.Call) and ast.unparse(n.func) == "st.stop"]
+        allowed = 2 if path.name == "ui.py" else 0  # ui.stop() itself and the sign-in guard
+        assert len(calls) == allowed, f"{path.name}: use ui.stop(), not st.stop()"
 
 
 # ----------------------------------------------------------------------------- vendor
@@ -253,11 +290,11 @@ def test_vendor_page_shows_evidence_with_page_and_section(tmp_db):
     ids = vendor_ids(tmp_db)
     at.selectbox(key="vendor_select").set_value(ids["Precision E Technologies"]).run()
     assert not at.exception
-    shown = " ".join(visible(h.value) for h in at.html)
+    shown = " ".join(visible(h) for h in html_fragments(at))
     assert "We do not sell personal information." in shown
     assert "Access: Request a copy of the data we hold about you." in shown
     assert "page 1" in shown and "section" in shown
-    assert "<mark>" in " ".join(h.value for h in at.html)  # keywords highlighted
+    assert "<mark>" in " ".join(html_fragments(at))  # keywords highlighted
     labels = {m.label: m.value for m in at.metric}
     assert set(labels) >= {"Overall", "Grade", "Rights", "Retention", "Security", "Children"}
     rec = Store(tmp_db).record(ids["Precision E Technologies"])
@@ -300,7 +337,7 @@ def test_compare_side_by_side_with_differences(tmp_db):
               ids["Itechno"]]
     at.multiselect(key="compare_select").set_value(chosen).run()
     assert not at.exception
-    tables = " ".join(h.value for h in at.html if "pp-table" in h.value)
+    tables = " ".join(h for h in html_fragments(at) if "pp-table" in h)
     for name in ("Cloud Services Provider", "Precision Optical Technologies", "Itechno"):
         assert f"<th>{name}</th>" in tables
     assert "pp-diff" in tables and "≠" in tables
@@ -308,7 +345,7 @@ def test_compare_side_by_side_with_differences(tmp_db):
         in visible(tables)
     n_rows = tables.count("<tr")
     at.toggle(key="compare_diff_only").set_value(True).run()
-    only = " ".join(h.value for h in at.html if "pp-table" in h.value)
+    only = " ".join(h for h in html_fragments(at) if "pp-table" in h)
     assert 0 < only.count("<tr") < n_rows
     at.multiselect(key="compare_select").set_value(chosen[:1]).run()
     assert any("at least two" in i.value for i in at.info)
@@ -410,7 +447,7 @@ def test_upload_txt_adds_a_vendor_and_a_duplicate_changes_nothing(tmp_db):
     at.query_params["vendor"] = str(ids["Acme Cloud"])
     at.switch_page("pages/vendor.py").run()
     assert "We do not sell personal information to anyone." in " ".join(
-        visible(h.value) for h in at.html)
+        visible(h) for h in html_fragments(at))
     # The same bytes again, under another name: reported, nothing added.
     at.switch_page("pages/upload.py").run()
     upload(at, ("copy.txt", POLICY_TXT, "text/plain"))
@@ -452,10 +489,12 @@ def test_upload_of_only_a_bad_file_keeps_the_vendor_count(tmp_db):
 def test_hostile_text_is_shown_literally_never_as_markup(tmp_db):
     Store(tmp_db).add(hostile_extraction())
     at = open_page()
+    at.toggle(key="matrix_chart_on").set_value(True).run()  # the heat-map too
     ids = vendor_ids(tmp_db)
     evil = next(v for v in ids if v.startswith("Evil"))
     rendered: list[str] = texts(at)
     charts: list[str] = plotly_specs(at)
+    assert len(charts) == 2
     at.query_params["vendor"] = str(ids[evil])
     at.switch_page("pages/vendor.py").run()
     assert not at.exception
@@ -471,7 +510,9 @@ def test_hostile_text_is_shown_literally_never_as_markup(tmp_db):
         assert "<img" not in t.lower(), t[:300]
         assert "<script" not in t.lower(), t[:300]
         assert "<a " not in t.lower(), t[:300]
-        if not t.lstrip().startswith("<style>"):  # Markdown; st.html has no Markdown links
+        # Our HTML fragments are one raw-HTML block each: Markdown links inside are text
+        # (the browser test proves it); everything else is Markdown.
+        if not t.startswith("<style>"):
             assert "](javascript" not in t, t[:300]
     # Plotly reads a few HTML tags (<a href>, <b>), never Markdown. json round trip: undo
     # the JSON \u003c escapes before looking.
@@ -480,7 +521,7 @@ def test_hostile_text_is_shown_literally_never_as_markup(tmp_db):
         assert "<img" not in f and "<script" not in f and "<a " not in f
     assert any("&lt;img src=x onerror=alert(1)&gt;" in f for f in flat)  # vendor, hover
     # ... and the reader sees the hostile strings as plain text.
-    seen = " ".join(visible(h.value) for h in at.html) + " ".join(
+    seen = " ".join(visible(h) for h in html_fragments(at)) + " ".join(
         visible(t) for t in vendor_texts)
     assert HOSTILE in seen and HOSTILE_LINK in seen
     assert "&lt;img src=x onerror=alert(1)&gt;" in " ".join(vendor_texts)

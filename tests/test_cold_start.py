@@ -24,6 +24,8 @@ SCRIPT = textwrap.dedent("""
     at.run()
     if page != "pages/overview.py":
         at.switch_page(page).run()
+    else:  # the heat-map is drawn on request
+        at.toggle(key="matrix_chart_on").set_value(True).run()
     print(json.dumps({
         "exception": [str(e.value) for e in at.exception],
         "heavy": [m for m in %r if m in sys.modules],

@@ -168,6 +168,9 @@ def test_every_page_opens_without_errors(page, server, console, app_pages):
         e2e.open_page(page, server, app_page)
         e2e.wait_for_charts(page)
         expect(page.get_by_role("heading", level=1).first).not_to_be_empty()
+        # Our favicon, served by this server, on every page (never a page icon from Google).
+        expect(page.locator('link[rel="shortcut icon"]')).to_have_attribute(
+            "href", re.compile(rf"^{re.escape(server.url)}/media/\w+\.png$"))
         _assert_clean(page, console, f"page {app_page.name!r}")
     # The sidebar lists exactly these pages (a page added to app.py is covered above).
     links = page.locator('[data-testid="stSidebarNav"] a')
@@ -270,6 +273,36 @@ def test_jurisdiction_changes_children_score(page, server, console):
     e2e.wait_for_app(page)
     expect(page.locator('[data-testid="stSidebar"]')).to_contain_text(india)
     _assert_clean(page, console, "the scorecard")
+
+
+def test_markup_in_a_vendor_name_is_shown_as_text(page, server, console):
+    """The matrix is drawn by Markdown as one raw-HTML block: a vendor name full of HTML and
+    Markdown syntax reaches the reader exactly as typed, and no element, link or formula is made
+    of it. The vendor is written straight into the server's database, then removed."""
+    from playwright.sync_api import expect
+
+    from extract.model import Document, Evidence, Extraction, Fact, Page
+    from extract.store import Store
+
+    name = "**Bold** _it_ $x$ <b>Co</b> [l](#x)"
+    quote = "<img src=x onerror=alert(1)> We do not sell **personal** data."
+    doc = Document(filename="markup.txt", sha256="e" * 64, text=quote,
+                   pages=(Page(1, 0, len(quote)),), media_type="txt")
+    fact = Fact("sharing.no_sale", True, 0.95, [Evidence(quote, 1, 0, len(quote))])
+    store = Store(server.db)
+    added = store.add(Extraction(name, doc, {fact.fact_id: fact}, [], "test"))
+    try:
+        e2e.open_page(page, server, "")
+        head = page.locator(".pp-matrix th.pp-mv", has_text="Bold")
+        expect(head).to_have_text(name)
+        expect(head).to_have_attribute("title", name)
+        expect(page.locator(f'.pp-matrix td[title^="{name} · "]', has_text="yes")) \
+            .to_have_attribute("title", re.compile(re.escape(quote)))
+        made = page.locator(".pp-matrix :is(th.pp-mv, td) :is(img, a, b, strong, em, .katex)")
+        expect(made).to_have_count(0)
+        _assert_clean(page, console, "the overview with markup in a vendor name")
+    finally:
+        store.delete_vendor(added.vendor_id)
 
 
 def _fact_ids() -> list[str]:

@@ -12,8 +12,8 @@ import pytest
 from extract.model import Evidence, Fact, User
 from extract.score import score
 from extract.store import Store
-from tests.test_app import (downloads, open_page, server_page_mode,  # noqa: F401
-                            vendor_ids, visible)
+from tests.test_app import (downloads, html_fragments, open_page,  # noqa: F401
+                            server_page_mode, vendor_ids, visible)
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +22,7 @@ def no_sign_in(monkeypatch):
 
 
 def html_text(at) -> str:
-    return " ".join(visible(str(el.value)) for el in at.get("html"))
+    return " ".join(visible(h) for h in html_fragments(at))
 
 
 def test_override_a_fact_changes_scores_and_is_shown_as_reviewed(tmp_db, downloads):
@@ -108,6 +108,9 @@ def test_review_status_is_saved_audited_and_filters_the_overview(tmp_db):
     assert len(table) == 4 and "Digi Smart Manager" not in set(table["Vendor"])
     at.multiselect(key="status_filter").set_value(["rejected"]).run()
     assert any("No vendor has the chosen review status" in i.value for i in at.info)
+    # The filter is still there after the page stopped, and clearing it shows everyone again.
+    at.multiselect(key="status_filter").set_value([]).run()
+    assert len(next(df.value for df in at.dataframe if "Vendor" in df.value.columns)) == 5
 
     at.switch_page("pages/audit.py").run()
     audit = at.dataframe[0].value
