@@ -115,9 +115,10 @@ def test_widened_gates_still_refuse(fact_id, text):
 
 
 def _screen_texts() -> list[str]:
-    """Every seed clause, every taxonomy sentence, and the 5,328 ToS;DR clauses when present."""
-    import json
+    """Every seed clause, every taxonomy sentence, and the ToS;DR clauses when present."""
     from pathlib import Path
+
+    from extract.learn import SHARED_DIR, tosdr_rows
 
     root = Path(__file__).resolve().parents[1]
     texts = []
@@ -126,9 +127,8 @@ def _screen_texts() -> list[str]:
         texts += [c.text for c in segment(Document(path.name, "0" * 64, t, (Page(1, 0, len(t)),),
                                                    "txt"))]
     texts += [s for spec in SPECS.values() for s in spec.examples + spec.counter]
-    tosdr = root.parent / "shared" / "dev" / "tosdr_clauses.jsonl"
-    if tosdr.is_file():
-        texts += [json.loads(line)["text"] for line in tosdr.open(encoding="utf-8")]
+    if (SHARED_DIR / "dev" / "tosdr_clauses.jsonl").is_file():
+        texts += [r["text"] for r in tosdr_rows()]
     return texts
 
 
