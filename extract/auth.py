@@ -23,12 +23,13 @@ from pathlib import Path
 
 from .errors import ExtractError, PermissionDenied
 from .model import ROLES, User
+from .settings import settings
 
 __all__ = ["ROLES", "User", "UserEntry", "USERS_ENV", "LOCAL_USER", "users_file_path",
            "hash_password", "verify_password", "load_users", "save_users", "authenticate",
            "require_write", "UsersFileError"]
 
-USERS_ENV = "PRIVACY_USERS_FILE"
+USERS_ENV = "PRIVACY_USERS_FILE"  # read by extract.settings (`settings().users_file`)
 # Without sign-in the app is bound to localhost: its one user may do everything.
 LOCAL_USER = User("local reviewer", "admin")
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
@@ -50,8 +51,7 @@ class UserEntry:
 
 def users_file_path() -> Path | None:
     """`$PRIVACY_USERS_FILE` when set (sign-in with the local users file), else None."""
-    raw = os.environ.get(USERS_ENV, "").strip()
-    return Path(raw) if raw else None
+    return settings().users_file
 
 
 def _b64(data: bytes) -> str:

@@ -34,12 +34,13 @@ from typing import Iterable, Mapping
 import numpy as np
 
 from .embed import DIM, MODEL_SHA256, PAD_MULTIPLE, TransformerBase, canonical
+from .settings import DEFAULT_VECTOR_CACHE_ROWS, settings
 
 __all__ = ["EmbeddingCache", "CachedEncoder", "encoder_identity", "DEFAULT_MAX_ROWS"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_ROWS = 100_000
+DEFAULT_MAX_ROWS = DEFAULT_VECTOR_CACHE_ROWS
 _VEC_BYTES = DIM * 4
 _CHUNK = 500  # keys per SELECT (SQLite's default limit on host parameters is 999+)
 _SCHEMA = "CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vec BLOB)"
@@ -55,8 +56,7 @@ def encoder_identity(model_sha: str = MODEL_SHA256) -> str:
 
 
 def _max_rows_default() -> int:
-    env = os.environ.get("PRIVACY_VECTOR_CACHE_ROWS", "").strip()
-    return int(env) if env.isdigit() else DEFAULT_MAX_ROWS
+    return settings().vector_cache_rows
 
 
 class EmbeddingCache:

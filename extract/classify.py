@@ -48,12 +48,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from .model import REVIEW_THRESHOLD, Clause, Evidence, Fact
 from .quantities import find_ages, find_durations
+from .scorers import ClauseScorer, PrototypeScorer, default_scorer, extra_features
 from .taxonomy import FactSpec, fold, taxonomy
 
 __all__ = ["ClauseScorer", "PrototypeScorer", "FactExtractor", "Candidate", "find_candidates",
@@ -62,6 +63,9 @@ __all__ = ["ClauseScorer", "PrototypeScorer", "FactExtractor", "Candidate", "fin
 
 DECISION_THRESHOLD = 0.5
 MAX_EVIDENCE = 3
+# Recall net: candidates per would-be "not stated" fact, and the pattern strength they stand in for.
+NET_TOP_K = 2
+NET_STRENGTH = 0.6
 
 _NEGATION = re.compile(
     r"\b(?:not|never|no|cannot|can.t|don.t|doesn.t|won.t|isn.t|aren.t|unable|neither|nor)\b",
@@ -83,42 +87,21 @@ _NOT_RETENTION = re.compile(
     r"\b(?:in|during|over) the (?:past|preceding|prior|previous|last) (?:twelve|12)\b|"
     r"\bnotif\w+[^.;]{0,40}\bwithin\b|\bwithin \w+ (?:business |working )?days? (?:of|after) (?:receiv|your)",
     re.IGNORECASE)
+# An age that only says who may have their own posts removed (California minors) or whose data
+# may not be sold without opting in (CCPA): no minimum age for the service.
+_NOT_MIN_AGE = re.compile(
+    r"\b(?:remov\w*|delet\w*|eras\w*|take down)\b[^.;]{0,80}\b(?:content|posts?|postings?|"
+    r"information|materials?)\b[^.;]{0,40}\b(?:you|they|minors?|users?)\b[^.;]{0,20}"
+    r"\b(?:posted|post|submitted|publicly|shared|uploaded)|"
+    r"\bBusiness and Professions Code\b|\b22581\b|"
+    r"\b(?:sell|sale|sold|selling|sharing)\b[^.;]{0,100}\b(?:opt[- ]?in|affirmative(?:ly)? "
+    r"authori[sz]|consent)|\b(?:opt[- ]?in|affirmative(?:ly)? authori[sz]\w*)\b[^.;]{0,100}"
+    r"\b(?:sell|sale|sold|selling|sharing)\b",
+    re.IGNORECASE)
 _RETENTION_VERB = re.compile(
     r"\b(?:retain|retention|keep|kept|stor(?:e|ed|age)|hold|held|delet|eras|destroy|purg|"
     r"anonymi[sz]|expire|expiry|archiv|remov|last(?:s)?|persist|maintain|log(?:s|ged)?)\w*",
     re.IGNORECASE)
-
-
-class ClauseScorer(Protocol):
-    """Scores clause embeddings for one fact: returns probabilities in [0, 1]. `extra` holds
-    the pattern features of each clause (`learn.extra_features`); a scorer may ignore it."""
-
-    def score(self, fact_id: str, embeddings: np.ndarray,
-              extra: np.ndarray | None = None) -> np.ndarray: ...
-
-
-class PrototypeScorer:
-    """Similarity to the taxonomy's example sentences, against its counter-examples."""
-
-    def __init__(self, encode, specs: Sequence[FactSpec] | None = None):
-        self._pos: dict[str, np.ndarray] = {}
-        self._neg: dict[str, np.ndarray] = {}
-        specs = specs or taxonomy()
-        for spec in specs:
-            if spec.examples:
-                self._pos[spec.id] = encode(list(spec.examples))
-            if spec.counter:
-                self._neg[spec.id] = encode(list(spec.counter))
-
-    def score(self, fact_id: str, embeddings: np.ndarray,
-              extra: np.ndarray | None = None) -> np.ndarray:
-        if fact_id not in self._pos or len(embeddings) == 0:
-            return np.full(len(embeddings), 0.5)
-        pos = (embeddings @ self._pos[fact_id].T).max(axis=1)
-        neg = (embeddings @ self._neg[fact_id].T).max(axis=1) if fact_id in self._neg else 0 * pos
-        # Similar to an example and not closer to a counter-example → high probability.
-        z = 10.0 * (pos - 0.3) + 6.0 * np.minimum(pos - neg, 0.0)
-        return 1.0 / (1.0 + np.exp(-z))
 
 
 @dataclass
@@ -128,6 +111,7 @@ class Candidate:
     clause: Clause
     strength: float  # 0–1: how many distinct patterns matched, saturating
     match_start: int
+    via: str = "pattern"  # "pattern", or "net" for a recall-net candidate
 
 
 def _negated(text: str, match_start: int) -> bool:
@@ -137,33 +121,55 @@ def _negated(text: str, match_start: int) -> bool:
     return bool(_NEGATION.search(phrase))
 
 
+def _hits(spec: FactSpec, text: str, after: int = 0) -> list[re.Match]:
+    """The first match of each pattern in `text` that ends after `after` (the item, when
+    `text` is a lead-in joined to a list item)."""
+    if not spec.may_match(fold(text)) or not spec.any_pattern.search(text, 0):
+        return []
+    out = []
+    for p in spec.patterns:
+        m = p.search(text)
+        if m and m.end() <= after:
+            m = next((x for x in p.finditer(text) if x.end() > after), None)
+        if m:
+            out.append(m)
+    return out
+
+
 def find_candidates(spec: FactSpec, clauses: Sequence[Clause]) -> list[Candidate]:
-    """Return the clauses that may state `spec` (pattern hit, no exclusion, not negated)."""
+    """Return the clauses that may state `spec` (pattern hit, no exclusion, not negated).
+
+    A list item is also read with its lead-in ("You have the right to:" + "have it deleted"),
+    a match then having to reach into the item; under a heading that names the fact (its
+    `heading`), an `in_section` pattern lets a clause through too. The clause itself, its
+    text and offsets, never change."""
     out = []
     prev = ""
     for c in clauses:
         before, prev = prev, c.text
-        if (c.is_heading or not spec.patterns or not spec.may_match(fold(c.text))
-                or not spec.any_pattern.search(c.text)):
+        if c.is_heading or not spec.patterns:
             continue
-        hits = [m for p in spec.patterns if (m := p.search(c.text))]
-        if not hits or any(x.search(c.text) for x in spec.exclude):
+        text, off = c.text, 0
+        hits = _hits(spec, text)
+        if not hits and c.lead_in:
+            text = f"{c.lead_in} {c.text}"
+            off = len(c.lead_in) + 1
+            hits = _hits(spec, text, off)
+        if not hits and spec.heading and spec.in_section and c.section \
+                and spec.heading.search(c.section):
+            text, off = c.text, 0
+            hits = [m for p in spec.in_section if (m := p.search(text))]
+        if not hits or any(x.search(text) for x in spec.exclude):
             continue
-        if spec.context and not any(spec.context.search(t) for t in (c.text, before, c.section)):
+        if spec.context and not any(spec.context.search(t)
+                                    for t in (c.text, before, c.section, c.lead_in)):
+            continue
+        if spec.negation == "block" and all(_negated(text, m.start()) for m in hits):
             continue
         first = min(hits, key=lambda m: m.start())
-        if spec.negation == "block" and all(_negated(c.text, m.start()) for m in hits):
-            continue
-        out.append(Candidate(c, min(1.0, 0.6 + 0.2 * (len(hits) - 1)), first.start()))
+        out.append(Candidate(c, min(1.0, 0.6 + 0.2 * (len(hits) - 1)),
+                             max(0, first.start() - off)))
     return out
-
-
-def default_scorer(encode, specs: Sequence[FactSpec] | None = None,
-                   model_dir=None) -> ClauseScorer:
-    """The checked-in learned scorer when it fits this taxonomy, else the prototype scorer
-    (`learn.load_scorer` warns why)."""
-    from .learn import MODEL_DIR, load_scorer
-    return load_scorer(model_dir or MODEL_DIR, specs) or PrototypeScorer(encode, specs)
 
 
 def _confidence(strength: float, prob: float) -> float:
@@ -197,46 +203,108 @@ class FactExtractor:
 
     def extract(self, clauses: Sequence[Clause]) -> dict[str, Fact]:
         """Return {fact_id: Fact} for every fact in the taxonomy."""
+        return self.extract_with_signals(clauses)[0]
+
+    def extract_with_signals(self, clauses: Sequence[Clause]
+                             ) -> tuple[dict[str, Fact], dict[str, tuple[float, float, bool]]]:
+        """`extract`, plus for each boolean fact found "not stated" the signals its confidence
+        comes from: (best recall-net score anywhere, best candidate probability, whether a
+        pattern matched) — what the lab fits the `NotStatedModel` on."""
         cands = {s.id: find_candidates(s, clauses) for s in self.specs}
         probs = self._score_all(cands)
+        net = self._net_scores(clauses)
+        self._rescue(clauses, cands, probs, net)
         facts: dict[str, Fact] = {}
+        signals: dict[str, tuple[float, float, bool]] = {}
         for spec in self.specs:
             ranked = self._rank(cands[spec.id], probs.get(spec.id, {}))
             if spec.kind == "bool":
                 vetoed = any(v.search(c.text) for v in spec.veto for c in clauses)
                 facts[spec.id] = self._boolean(spec, ranked, vetoed)
+                if facts[spec.id].value is False and not vetoed and spec.id in net:
+                    signals[spec.id] = (max(net[spec.id].values(), default=0.0),
+                                        ranked[0][0] if ranked else 0.0,
+                                        any(c.via == "pattern" for c in cands[spec.id]))
+                    facts[spec.id].confidence = self._not_stated(spec, ranked, signals[spec.id])
             elif spec.kind == "age":
                 facts[spec.id] = self._age(spec, ranked)
         self._retention(facts, cands, probs)
-        return {s.id: facts[s.id] for s in self.specs}
+        return {s.id: facts[s.id] for s in self.specs}, signals
 
     # -- steps --------------------------------------------------------------------------
-    def _score_all(self, cands: dict[str, list[Candidate]]) -> dict[str, dict[int, float]]:
-        # Embed each distinct candidate clause once, whatever number of facts it is a candidate for.
+    def _score_all(self, cands: dict[str, list[Candidate]],
+                   known: dict[str, dict[int, float]] | None = None
+                   ) -> dict[str, dict[int, float]]:
+        """Probabilities {fact: {clause index: p}} of the candidates not already in `known`;
+        each distinct clause is embedded once, whatever number of facts it is a candidate for."""
+        known = known or {}
+        todo = {fid: [c for c in lst if c.clause.index not in known.get(fid, {})]
+                for fid, lst in cands.items()}
         unique: dict[int, Clause] = {}
-        for lst in cands.values():
+        for lst in todo.values():
             for cand in lst:
                 unique.setdefault(cand.clause.index, cand.clause)
         if not unique:
-            return {}
+            return known
         order = list(unique)
         emb = self.encode([unique[i].text for i in order])
         row = {idx: k for k, idx in enumerate(order)}
-        from .learn import extra_features
+        # Pattern features come from pattern candidates only: the classifier judges a
+        # recall-net candidate as the ungated clause it is (its gate features were learned
+        # from pattern gates; granting them to net candidates let anything through).
         gated: dict[int, dict[str, float]] = {}
         for fid, lst in cands.items():
             for cand in lst:
-                gated.setdefault(cand.clause.index, {})[fid] = cand.strength
-        out: dict[str, dict[int, float]] = {}
-        for fid, lst in cands.items():
+                if cand.via == "pattern":
+                    gated.setdefault(cand.clause.index, {})[fid] = cand.strength
+        out = {fid: dict(v) for fid, v in known.items()}
+        for fid, lst in todo.items():
             if not lst:
                 continue
             rows = [row[c.clause.index] for c in lst]
-            extra = np.array([extra_features(fid, gated[c.clause.index], self.specs)
+            extra = np.array([extra_features(fid, gated.get(c.clause.index, {}), self.specs)
                               for c in lst])
             p = self.scorer.score(fid, emb[rows], extra)
-            out[fid] = {c.clause.index: float(v) for c, v in zip(lst, p)}
+            out.setdefault(fid, {}).update({c.clause.index: float(v) for c, v in zip(lst, p)})
         return out
+
+    def _net_scores(self, clauses: Sequence[Clause]) -> dict[str, dict[int, float]]:
+        """The recall net's score of every body clause for every fact it knows: {fact: {index: p}}."""
+        net = getattr(self.scorer, "net", None)
+        body = [c for c in clauses if not c.is_heading]
+        if net is None or not body:
+            return {}
+        S = net.scores([c.text for c in body])
+        return {f: {c.index: float(S[k, j]) for k, c in enumerate(body)}
+                for j, f in enumerate(net.facts)}
+
+    def _rescue(self, clauses: Sequence[Clause], cands: dict[str, list[Candidate]],
+                probs: dict[str, dict[int, float]], net: dict[str, dict[int, float]]) -> None:
+        """Recall net: a boolean fact that no pattern candidate proves gets the net's best
+        clauses (at most `NET_TOP_K`, each at or above the fact's net threshold) as candidates,
+        judged by the same calibrated model without the pattern features. Only facts that
+        would otherwise be "not stated" pay for the extra embeddings."""
+        if not net:
+            return
+        thresholds = self.scorer.net.thresholds
+        by_index = {c.index: c for c in clauses}
+        added = False
+        for spec in self.specs:
+            if spec.kind != "bool" or spec.id not in net:
+                continue
+            p = probs.get(spec.id, {})
+            if any(v >= DECISION_THRESHOLD for v in p.values()):
+                continue
+            have = {c.clause.index for c in cands[spec.id]}
+            ranked = sorted(net[spec.id].items(), key=lambda t: (-t[1], t[0]))
+            picked = [by_index[i] for i, v in ranked[:NET_TOP_K]
+                      if v >= thresholds.get(spec.id, 1.0) and i not in have]
+            for c in picked:
+                if _net_admissible(spec, c, by_index.get(c.index - 1)):
+                    cands[spec.id].append(Candidate(c, NET_STRENGTH, 0, via="net"))
+                    added = True
+        if added:
+            probs.update(self._score_all(cands, probs))
 
     def _rank(self, cands: list[Candidate],
               probs: dict[int, float]) -> list[tuple[float, Candidate]]:
@@ -264,6 +332,16 @@ class FactExtractor:
             return round(1.0 - best, 3)
         return round((1.0 - best) * self.absent, 3)
 
+    def _not_stated(self, spec: FactSpec, ranked: list[tuple[float, Candidate]],
+                    signals: tuple[float, float, bool]) -> float:
+        """Confidence in "not stated" = 1 − P(the policy states it after all), from the
+        `NotStatedModel` (the signals of `extract_with_signals` and how often policies state
+        the fact); the older rule when the scorer has no such model."""
+        model = getattr(self.scorer, "not_stated", None)
+        if model is None:
+            return self._absent_confidence(ranked)
+        return round(1.0 - model.p_stated(spec.id, *signals), 3)
+
     def _age(self, spec: FactSpec, ranked: list[tuple[float, Candidate]]) -> Fact:
         options = []
         for conf, cand in ranked:
@@ -271,6 +349,8 @@ class FactExtractor:
             ages = find_ages(c.text)
             if not ages or not (_CHILD.search(c.text) or _CHILD.search(c.section)):
                 continue
+            if _NOT_MIN_AGE.search(c.text):
+                continue  # who may remove their posts, or may not be sold to: not a minimum age
             strong = bool(_AGE_STRONG.search(c.text))
             in_section = bool(_CHILD.search(c.section))
             score = 0.55 + 0.25 * strong + 0.15 * in_section + 0.05 * (conf >= 0.5)
@@ -320,12 +400,26 @@ class FactExtractor:
             facts["retention.periods"] = Fact("retention.periods", "", conf, [])
 
 
+def _net_admissible(spec: FactSpec, clause: Clause, before: Clause | None) -> bool:
+    """A recall-net candidate obeys the fact's exclusions, context and negation like a
+    pattern candidate would."""
+    text = clause.text
+    if any(x.search(text) for x in spec.exclude):
+        return False
+    if spec.context and not any(spec.context.search(t) for t in
+                                (text, before.text if before else "", clause.section)):
+        return False
+    return not (spec.negation == "block" and _NEGATION.search(text))
+
+
 def _retention_periods(text: str) -> list[str]:
     """Durations in `text` that govern keeping or deleting data (not reply deadlines)."""
     out = []
     for d in find_durations(text):
         if d.unit in ("second", "minute"):
             continue  # session lifetimes and codes, not data retention
+        if re.match(r"\s*(?:old|of age|or (?:older|younger))\b", text[d.end:], re.IGNORECASE):
+            continue  # an age ("minors under 18 years old"), not a period
         window = text[max(0, d.start - 90): d.end + 60]
         if _NOT_RETENTION.search(text[max(0, d.start - 60): d.end + 15]):
             continue

@@ -8,37 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from pathlib import Path
 
-from .errors import ExtractError
-from .read import SUPPORTED_SUFFIXES
+from .ingest import collect_paths, extract_files
 from .score import Rubric
 
-__all__ = ["main", "collect_paths"]
-
-log = logging.getLogger(__name__)
-
-
-def collect_paths(args: list[str]) -> tuple[list[Path], list[str]]:
-    """Expand folders into the supported files they hold; return (files, problems)."""
-    files, problems = [], []
-    for a in args:
-        p = Path(a)
-        if p.is_dir():
-            # Every visible file, supported or not: an .exe or .png someone dropped among the
-            # policies is reported by the reader ("not a supported type"), never silently ignored.
-            found = sorted(f for f in p.rglob("*") if f.is_file()
-                           and not any(part.startswith(".") for part in f.relative_to(p).parts))
-            if not any(f.suffix.lower() in SUPPORTED_SUFFIXES for f in found):
-                problems.append(f"{a}: no policy files (PDF, TXT, MD, HTML, DOCX) in this folder")
-            files += found
-        elif p.is_file():
-            files.append(p)
-        else:
-            problems.append(f"{a}: no such file or folder")
-    return files, problems
+__all__ = ["main", "collect_paths"]  # collect_paths lives in extract.ingest; kept here too
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,31 +27,26 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _extractor():
+    from .pipeline import Extractor  # the model loads on the first file, not here
+
+    return Extractor()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     files, problems = collect_paths(args.paths)
     for msg in problems:
         print(f"error: {msg}", file=sys.stderr)
     results = []
-    if files:
-        from .pipeline import Extractor
-        extractor = Extractor()
-        for path in files:
-            try:
-                ex = extractor(path)
-            except ExtractError as exc:
-                problems.append(str(path))
-                print(f"error: {path}: {exc}", file=sys.stderr)
-                continue
-            except Exception as exc:  # noqa: BLE001 - one odd file must not end the batch
-                log.debug("extraction of %s failed", path, exc_info=True)
-                problems.append(str(path))
-                print(f"error: {path}: could not be processed because of an unexpected error "
-                      f"({type(exc).__name__}); the other files are unaffected", file=sys.stderr)
-                continue
-            for w in ex.document.warnings:
-                print(f"warning: {path}: {w}", file=sys.stderr)
-            results.append(ex)
+    for out in extract_files(files, _extractor):  # one bad file never ends the batch
+        if out.status == "error":
+            problems.append(out.filename)
+            print(f"error: {out.filename}: {out.message}", file=sys.stderr)
+            continue
+        for w in out.warnings:
+            print(f"warning: {out.filename}: {w}", file=sys.stderr)
+        results.append(out.extraction)
     rubric = Rubric(required_age=args.required_age)
     from .export import to_csv, to_json_obj
     if args.format == "json":

@@ -5,13 +5,9 @@ from typing import Mapping
 
 from .model import Fact, FactDiff
 from .taxonomy import fact_ids
+from .terms import is_stated  # re-exported: "stated" is defined once, in extract.terms
 
 __all__ = ["is_stated", "diff_facts"]
-
-
-def is_stated(fact: Fact | None) -> bool:
-    """True when the policy states the fact: a yes, an age, a period, a retention level."""
-    return fact is not None and fact.value not in (None, False, "", "none")
 
 
 def diff_facts(old: Mapping[str, Fact], new: Mapping[str, Fact]) -> list[FactDiff]:

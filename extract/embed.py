@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .settings import settings
+
 __all__ = ["MODEL_SHA256", "DIM", "model_path", "verify_weights", "load_model", "SentenceEncoder",
            "ModelError", "canonical", "cpu_count", "default_threads", "set_threads",
            "TransformerBase"]
@@ -105,9 +107,9 @@ def cpu_count() -> int:
 def default_threads(workers: int = 1) -> int:
     """Encoding threads for one of `workers` processes: `$PRIVACY_TORCH_THREADS`, else
     cores // workers (at least 1). More threads than cores only adds contention."""
-    env = os.environ.get("PRIVACY_TORCH_THREADS", "").strip()
-    if env.isdigit() and int(env) > 0:
-        return int(env)
+    threads = settings().torch_threads
+    if threads:
+        return threads
     return max(1, cpu_count() // max(1, workers))
 
 

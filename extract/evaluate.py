@@ -20,13 +20,14 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
 
+from .lab.gold import gold_value  # re-exported: `extract.evaluate.gold_value` stays importable
 from .model import Fact
 from .taxonomy import taxonomy
 
-__all__ = ["Counts", "Report", "evaluate", "gold_value", "keyword_baseline", "format_report",
-           "main"]
+__all__ = ["Counts", "Report", "FlagFigures", "evaluate", "gold_value", "keyword_baseline",
+           "format_report", "reliability", "flag_figures", "scored_specs", "main"]
 
 
 @dataclass
@@ -68,18 +69,20 @@ class Report:
         return c
 
 
-def gold_value(values: Mapping, fact_id: str, kind: str):
-    """The gold value of a fact, with the file's defaults for unlisted facts."""
-    if fact_id in values:
-        return values[fact_id]
-    return {"bool": False, "age": None, "level": "none", "periods": ""}[kind]
+def scored_specs(covered: Iterable[str] | None = None) -> list:
+    """The taxonomy's facts a gold file labels: all, or only its `covered` list (OPP-115)."""
+    keep = set(covered) if covered else None
+    return [s for s in taxonomy() if keep is None or s.id in keep]
 
 
 def evaluate(name: str, gold: Mapping[str, Mapping],
-             predictions: Mapping[str, Mapping[str, Fact]]) -> Report:
-    """Compare `predictions` ({file: {fact_id: Fact}}) with `gold` ({file: {"values": ...}})."""
+             predictions: Mapping[str, Mapping[str, Fact]],
+             covered: Iterable[str] | None = None) -> Report:
+    """Compare `predictions` ({file: {fact_id: Fact}}) with `gold` ({file: {"values": ...}}),
+    over the facts in `covered` when the gold file names them."""
     rep = Report(name)
-    for spec in taxonomy():
+    specs = scored_specs(covered)
+    for spec in specs:
         if spec.is_bool:
             rep.per_fact[spec.id] = Counts()
     for fname, g in gold.items():
@@ -87,7 +90,7 @@ def evaluate(name: str, gold: Mapping[str, Mapping],
             continue
         rep.n_policies += 1
         facts, values = predictions[fname], g.get("values", {})
-        for spec in taxonomy():
+        for spec in specs:
             pred = facts.get(spec.id)
             pv = pred.value if pred else None
             gv = gold_value(values, spec.id, spec.kind)
@@ -175,19 +178,27 @@ def read_clauses(path: Path):
     return segment(read_path(path))
 
 
-def reliability(gold: Mapping, predictions: Mapping[str, Mapping[str, Fact]],
-                edges=(0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001)) -> list[tuple[str, int, float, float]]:
-    """Fact-level reliability: (confidence bin, n, mean confidence, share of correct values)."""
+def _judged(gold: Mapping, predictions: Mapping[str, Mapping[str, Fact]],
+            covered: Iterable[str] | None = None) -> list[tuple[float, bool]]:
+    """(confidence, value is right) of every predicted fact value the gold labels."""
     pairs = []
     for fname, facts in predictions.items():
         values = gold[fname].get("values", {})
-        for spec in taxonomy():
+        for spec in scored_specs(covered):
             if spec.kind == "periods" or spec.id not in facts:
                 continue
             f = facts[spec.id]
             gv = gold_value(values, spec.id, spec.kind)
             ok = bool(f.value) == bool(gv) if spec.is_bool else f.value == gv
             pairs.append((float(f.confidence), ok))
+    return pairs
+
+
+def reliability(gold: Mapping, predictions: Mapping[str, Mapping[str, Fact]],
+                edges=(0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001), covered=None
+                ) -> list[tuple[str, int, float, float]]:
+    """Fact-level reliability: (confidence bin, n, mean confidence, share of correct values)."""
+    pairs = _judged(gold, predictions, covered)
     out = []
     for lo, hi in zip(edges[:-1], edges[1:]):
         sel = [(c, ok) for c, ok in pairs if lo <= c < hi]
@@ -197,24 +208,43 @@ def reliability(gold: Mapping, predictions: Mapping[str, Mapping[str, Fact]],
     return out
 
 
-def format_reliability(rows, threshold: float, gold: Mapping, predictions: Mapping) -> str:
+@dataclass(frozen=True)
+class FlagFigures:
+    """What the needs-review flag does: wrong values caught, and the reviewer's burden."""
+
+    n: int
+    wrong: int
+    flagged: int
+    wrong_flagged: int
+
+    @property
+    def catch_rate(self) -> float:
+        return self.wrong_flagged / self.wrong if self.wrong else 1.0
+
+    @property
+    def burden(self) -> float:
+        return self.flagged / self.n if self.n else 0.0
+
+
+def flag_figures(gold: Mapping, predictions: Mapping, threshold: float,
+                 covered=None) -> FlagFigures:
+    """Count the values below `threshold` (flagged) and the wrong ones among them."""
+    pairs = _judged(gold, predictions, covered)
+    return FlagFigures(len(pairs), sum(not ok for _, ok in pairs),
+                       sum(c < threshold for c, _ in pairs),
+                       sum(c < threshold and not ok for c, ok in pairs))
+
+
+def format_reliability(rows, threshold: float, gold: Mapping, predictions: Mapping,
+                       covered=None) -> str:
     lines = [f"\nfact confidence reliability ({sum(r[1] for r in rows)} fact values):",
              f"{'confidence':>12}{'n':>6}{'mean conf':>11}{'correct':>9}"]
     lines += [f"{b:>12}{n:6d}{m:11.3f}{acc:9.3f}" for b, n, m, acc in rows]
-    flagged = ok_flagged = kept = ok_kept = 0
-    for fname, facts in predictions.items():
-        values = gold[fname].get("values", {})
-        for spec in taxonomy():
-            if spec.kind == "periods" or spec.id not in facts:
-                continue
-            f, gv = facts[spec.id], gold_value(values, spec.id, spec.kind)
-            ok = bool(f.value) == bool(gv) if spec.is_bool else f.value == gv
-            if f.confidence < threshold:
-                flagged, ok_flagged = flagged + 1, ok_flagged + ok
-            else:
-                kept, ok_kept = kept + 1, ok_kept + ok
-    lines.append(f"REVIEW_THRESHOLD {threshold}: {flagged} flagged ({flagged - ok_flagged} wrong), "
-                 f"{kept} not flagged ({kept - ok_kept} wrong)")
+    f = flag_figures(gold, predictions, threshold, covered)
+    lines.append(f"REVIEW_THRESHOLD {threshold}: {f.flagged} flagged ({f.wrong_flagged} wrong), "
+                 f"{f.n - f.flagged} not flagged ({f.wrong - f.wrong_flagged} wrong)")
+    lines.append(f"needs-review flag: catches {f.wrong_flagged} of {f.wrong} wrong values "
+                 f"({f.catch_rate:.0%}); flags {f.flagged} of {f.n} values ({f.burden:.1%})")
     return "\n".join(lines)
 
 
@@ -229,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from .cli import collect_paths
 
-    gold = json.loads(Path(args.gold).read_text(encoding="utf-8"))["policies"]
+    data = json.loads(Path(args.gold).read_text(encoding="utf-8"))
+    gold, covered = data["policies"], data.get("covered")
     files, problems = collect_paths(args.paths)
     for p in problems:
         print(f"error: {p}", file=sys.stderr)
@@ -237,19 +268,25 @@ def main(argv: list[str] | None = None) -> int:
     if not files:
         print("error: none of the files is in the gold set", file=sys.stderr)
         return 2
-    reports, preds = run(gold, files, lopo=args.lopo, shared=args.shared)
+    reports, preds = run(gold, files, lopo=args.lopo, shared=args.shared, covered=covered)
+    if covered:
+        print(f"scored on the {len(covered)} facts this gold file covers: {', '.join(covered)}")
     print(format_report(reports, show_errors=not args.quiet))
     from .classify import REVIEW_THRESHOLD
-    print(format_reliability(reliability(gold, preds), REVIEW_THRESHOLD, gold, preds))
+    print(format_reliability(reliability(gold, preds, covered=covered), REVIEW_THRESHOLD, gold,
+                             preds, covered))
     return 0
 
 
 def run(gold: Mapping, files: list[Path], lopo: bool = False, shared: Path | None = None,
-        cache=None) -> tuple[list[Report], dict]:
+        cache=None, covered=None) -> tuple[list[Report], dict]:
     """Evaluate the extractor (LOPO or checked-in model), the prototype scorer and the keyword
     baseline on `files`; return the three reports and the extractor's predictions."""
     from .classify import FactExtractor, PrototypeScorer
-    from .learn import SHARED_DIR, EmbeddingCache, build, load_scorer
+    from .lab.gold import SHARED_DIR
+    from .lab.train import build
+    from .lab.vectors import EmbeddingCache
+    from .scorers import load_scorer
 
     cache = cache or EmbeddingCache(disk=True)
     clauses = {p.name: read_clauses(p) for p in files}
@@ -257,7 +294,7 @@ def run(gold: Mapping, files: list[Path], lopo: bool = False, shared: Path | Non
     ours: dict[str, dict[str, Fact]] = {}
     if lopo:
         for p in files:
-            scorer = build(shared or SHARED_DIR, cache, exclude={p.name})
+            scorer = build(shared or SHARED_DIR, cache, exclude={p.name}, not_stated=True)
             ours[p.name] = FactExtractor(cache, scorer).extract(clauses[p.name])
         name = "learned (LOPO)"
     else:
@@ -273,9 +310,11 @@ def run(gold: Mapping, files: list[Path], lopo: bool = False, shared: Path | Non
         name = (("learned (whole-data)" if fast_path_enabled() else "learned, fast path off")
                 if learned else "extractor (no model!)")
     reports = [
-        evaluate(name, gold, ours),
-        evaluate("prototype scorer", gold, {n: proto.extract(c) for n, c in clauses.items()}),
-        evaluate("keyword baseline", gold, {n: keyword_baseline(c) for n, c in clauses.items()}),
+        evaluate(name, gold, ours, covered),
+        evaluate("prototype scorer", gold, {n: proto.extract(c) for n, c in clauses.items()},
+                 covered),
+        evaluate("keyword baseline", gold, {n: keyword_baseline(c) for n, c in clauses.items()},
+                 covered),
     ]
     return reports, ours
 

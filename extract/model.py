@@ -81,6 +81,10 @@ class Clause:
     page: int
     section: str = ""
     is_heading: bool = False
+    # For a list item: the sentence that introduces its list when that sentence ends in ":"
+    # ("You have the right to:"), so that the item "- have it deleted" can be read with its verb.
+    # Context only: never part of `text`, and never evidence by itself.
+    lead_in: str = ""
 
 
 @dataclass(frozen=True)

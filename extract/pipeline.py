@@ -26,6 +26,7 @@ from typing import Iterable, Iterator, Union
 from .errors import ExtractError
 from .model import Document, Extraction
 from .segment import segment
+from .settings import settings
 from .taxonomy import TAXONOMY_VERSION
 
 __all__ = ["Extractor", "EXTRACTOR_VERSION", "vendor_from_filename", "Source", "cache_enabled",
@@ -46,20 +47,16 @@ def vendor_from_filename(filename: str) -> str:
     return name[:80] or "Unnamed vendor"
 
 
-def _env_on(name: str) -> bool:
-    return os.environ.get(name, "1").strip().lower() not in ("0", "false", "no", "off")
-
-
 def fast_path_enabled() -> bool:
     """`PRIVACY_FAST_PATH=0` switches the optimisations off for any command (e.g.
     `PRIVACY_FAST_PATH=0 python -m extract.evaluate ...`): every clause embedded, no cache."""
-    return _env_on("PRIVACY_FAST_PATH")
+    return settings().fast_path
 
 
 def cache_enabled() -> bool:
     """The embedding cache is on unless `PRIVACY_VECTOR_CACHE` (or `PRIVACY_FAST_PATH`) is
     0/false/no/off. (Not `PRIVACY_EMBED_CACHE`: that is `extract.learn`'s training cache folder.)"""
-    return _env_on("PRIVACY_VECTOR_CACHE") and fast_path_enabled()
+    return settings().vector_cache and fast_path_enabled()
 
 
 def _source_label(src) -> str:

@@ -48,17 +48,23 @@ _AGE_PATTERNS = [
     r"Canada|India|Australia|Brazil|California|rest of)\b",
 ]
 _AGE_RES = [re.compile(p, re.IGNORECASE) for p in _AGE_PATTERNS]
+# "children 12 and under", "aged 12 or younger": the age named is the last one refused, so the
+# minimum age is one more (13).
+_AGE_UPTO_PATTERNS = [
+    rf"\b{_NUMBER}\s+(?:years?\s+(?:of\s+age|old)\s+)?(?:or|and)\s+(?:younger|under|below)\b",
+]
+_AGE_UPTO_RES = [re.compile(p, re.IGNORECASE) for p in _AGE_UPTO_PATTERNS]
 
 
 def find_ages(text: str) -> list[tuple[int, int, int]]:
     """Return (age, start, end) for every plausible age (1–21) stated in `text`."""
     found: dict[int, tuple[int, int, int]] = {}
-    for rx in _AGE_RES:
+    for rx, plus in [(r, 1) for r in _AGE_UPTO_RES] + [(r, 0) for r in _AGE_RES]:
         for m in rx.finditer(text):
             n = word_to_int(m.group("num"))
-            if n is None or not 1 <= n <= 21 or m.group("num").lower() in ("a", "an"):
+            if n is None or not 1 <= n + plus <= 21 or m.group("num").lower() in ("a", "an"):
                 continue
-            found.setdefault(m.start("num"), (n, m.start("num"), m.end("num")))
+            found.setdefault(m.start("num"), (n + plus, m.start("num"), m.end("num")))
     return sorted(found.values(), key=lambda t: t[1])
 
 

@@ -15,18 +15,18 @@ from .export import audit_value, format_value, safe_cell, scorecard_rows
 from .model import AuditEntry, DocumentVersion, Fact, PolicyRecord
 from .score import GRADE_BANDS, Rubric, score
 from .taxonomy import AREAS, SCORED_AREAS, taxonomy
+from .terms import AREA_TITLES, is_stated
 
 __all__ = ["to_xlsx", "vendor_report_html", "AREA_SHEETS", "display_value"]
 
-AREA_SHEETS = {"rights": "Rights", "retention": "Retention", "security": "Security",
-               "children": "Children", "sharing": "Sharing"}
+AREA_SHEETS = AREA_TITLES  # one sheet per area, named by its title
 # XML 1.0 forbids these control characters; openpyxl refuses them (same set as its own check).
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def display_value(fact: Fact | None) -> str:
     """A value as a reviewer reads it: "not stated" for silence, never a bare "no"."""
-    if fact is None or fact.value in (None, False, "", "none"):
+    if not is_stated(fact):
         return "not stated"
     return format_value(fact.value)
 
@@ -116,12 +116,38 @@ def _html_table(title: str, headers: Sequence[str], rows: Iterable[Sequence[str]
     return f"<h2>{html.escape(title)}</h2><table><tr>{head}</tr>{body}</table>"
 
 
+def _e(v) -> str:
+    return html.escape("" if v is None else str(v), quote=True)
+
+
+def _fact_sections(rec: PolicyRecord, overrides, extracted_all) -> list[str]:
+    """One table per area: each fact's value (and override), and its evidence quotes."""
+    e, parts = _e, []
+    for area in AREAS:
+        parts.append(f"<h2>{e(AREA_SHEETS[area])}"
+                     + ("" if area in SCORED_AREAS else " (not scored)") + "</h2>"
+                     "<table><tr><th>Fact</th><th>Value</th><th>Evidence</th></tr>")
+        for spec in (x for x in taxonomy() if x.area == area):
+            f, ov, ex = rec.facts.get(spec.id), overrides.get(spec.id), extracted_all.get(spec.id)
+            value = e(display_value(f))
+            if ov:
+                value += (f' <span class="reviewed">✔ reviewed</span><br><small>extracted: '
+                          f"{e(display_value(ex))}; by {e(ov.reviewer)}: {e(ov.note)}</small>")
+            quotes = "".join(f"<p><q>{e(q.text)}</q> <small>(page {q.page}"
+                             + (f", {e(q.section)}" if q.section else "") + ")</small></p>"
+                             for q in (ex.evidence if ex else []))
+            parts.append(f"<tr><td>{e(spec.label)}<br><small>{e(spec.id)}</small></td>"
+                         f"<td>{value}</td><td>{quotes or '—'}</td></tr>")
+        parts.append("</table>")
+    return parts
+
+
 def vendor_report_html(rec: PolicyRecord, rubric: Rubric | None = None,
                        versions: Iterable[DocumentVersion] = (),
                        audit: Iterable[AuditEntry] = ()) -> str:
     """A printable, self-contained HTML report of one vendor: review status, scores, every fact
     with its evidence, the overrides, the versions and the audit trail."""
-    e = lambda v: html.escape("" if v is None else str(v), quote=True)  # noqa: E731
+    e = _e
     rubric = rubric or Rubric()
     s = score(rec.facts, rubric)
     rv = rec.review
@@ -142,22 +168,7 @@ def vendor_report_html(rec: PolicyRecord, rubric: Rubric | None = None,
              + ", ".join(f"{g} ≥ {f:.0f}" for g, f in GRADE_BANDS if f > 0) + ".</p>"]
     overrides = getattr(rec, "overrides", {}) or {}
     extracted_all = getattr(rec, "extracted", None) or rec.facts
-    for area in AREAS:
-        parts.append(f"<h2>{e(AREA_SHEETS[area])}"
-                     + ("" if area in SCORED_AREAS else " (not scored)") + "</h2>"
-                     "<table><tr><th>Fact</th><th>Value</th><th>Evidence</th></tr>")
-        for spec in (x for x in taxonomy() if x.area == area):
-            f, ov, ex = rec.facts.get(spec.id), overrides.get(spec.id), extracted_all.get(spec.id)
-            value = e(display_value(f))
-            if ov:
-                value += (f' <span class="reviewed">✔ reviewed</span><br><small>extracted: '
-                          f"{e(display_value(ex))}; by {e(ov.reviewer)}: {e(ov.note)}</small>")
-            quotes = "".join(f"<p><q>{e(q.text)}</q> <small>(page {q.page}"
-                             + (f", {e(q.section)}" if q.section else "") + ")</small></p>"
-                             for q in (ex.evidence if ex else []))
-            parts.append(f"<tr><td>{e(spec.label)}<br><small>{e(spec.id)}</small></td>"
-                         f"<td>{value}</td><td>{quotes or '—'}</td></tr>")
-        parts.append("</table>")
+    parts += _fact_sections(rec, overrides, extracted_all)
     if overrides:
         parts.append(_html_table("Overrides", ("Fact", "Reviewer's value", "Extracted value",
                                                "Note", "By", "When"), (

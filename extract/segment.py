@@ -49,6 +49,8 @@ _ABBREVIATIONS = (
 # an uppercase letter, digit, quote or bullet.
 _SENTENCE_END = re.compile(r"""[.!?][)"'”’\]]*\s+(?=[A-Z0-9"“‘'(\[•-])""")
 _WORD = re.compile(r"[A-Za-z]+")
+# A sentence that introduces a list: "You have the right to:", "… you may request that we:".
+_LEAD_IN_END = re.compile(r"[:：]\s*$")
 
 
 def _contact_or_meta(s: str) -> bool:
@@ -197,10 +199,13 @@ def _contents_lines(text: str) -> set[int]:
 def segment(doc: Document) -> list[Clause]:
     """Split `doc` into clauses in reading order, headings included (flagged `is_heading`).
     Table-of-contents lines are flagged as headings too (never evidence) but do not become the
-    section of what follows."""
+    section of what follows. A list item after a sentence or heading that ends in ":" ("You have
+    the right to:", "You may ask us to:") carries that sentence as its `lead_in`, up to the
+    next paragraph or heading."""
     text = doc.text
     clauses: list[Clause] = []
     section = ""
+    lead = ""
     pending_bullet = False
     contents = _contents_lines(text)
     for start, end in _lines(text):
@@ -219,14 +224,13 @@ def segment(doc: Document) -> list[Clause]:
             # Navigation, not content: kept as a (non-evidence) heading clause, but it does not
             # become the section of what follows.
             clauses.append(Clause(len(clauses), text[s:e], s, e, doc.page_at(s), section, True))
+            lead = ""
             continue
-        if not is_item and is_heading(line):
+        if (not is_item and is_heading(line)) or (_NUMBERED_HEADING.match(line)
+                                                  and is_heading(line)):
             section = text[s:e]
             clauses.append(Clause(len(clauses), section, s, e, doc.page_at(s), section, True))
-            continue
-        if _NUMBERED_HEADING.match(line) and is_heading(line):
-            section = text[s:e]
-            clauses.append(Clause(len(clauses), section, s, e, doc.page_at(s), section, True))
+            lead = section if _LEAD_IN_END.search(section) else ""
             continue
         if is_item:
             # A list item is kept whole when it is short; a long one is split like a paragraph,
@@ -234,10 +238,15 @@ def segment(doc: Document) -> list[Clause]:
             spans = split_sentences(text[s:e]) if e - s > 400 else [(0, e - s)]
         else:
             spans = split_sentences(text[s:e])
-        for a, b in spans:
+        for k, (a, b) in enumerate(spans):
             cs, ce = s + a, s + b
             # A table of contents flattened into a paragraph ("Table of Contents Information
             # We Collect Cookies …") is navigation, not evidence.
             toc = not is_item and is_contents_line(text[cs:ce])
-            clauses.append(Clause(len(clauses), text[cs:ce], cs, ce, doc.page_at(cs), section, toc))
+            clauses.append(Clause(len(clauses), text[cs:ce], cs, ce, doc.page_at(cs), section, toc,
+                                  lead if is_item and k == 0 else ""))
+        if not is_item:
+            # The last sentence of a paragraph introduces the list that follows, if it ends in ":".
+            last = text[s + spans[-1][0]: s + spans[-1][1]] if spans else ""
+            lead = last if _LEAD_IN_END.search(last) else ""
     return clauses

@@ -23,6 +23,7 @@ from typing import Iterator
 
 from .auth import require_write
 from .errors import StoreError
+from .settings import settings
 from .model import (REVIEW_STATUSES, AuditEntry, Document, DocumentVersion, Extraction, Fact,
                     FactValue, Override, Page, PolicyRecord, User, VendorReview)
 from .taxonomy import taxonomy
@@ -128,7 +129,7 @@ def _dump(value) -> str:
 
 def default_db_path() -> Path:
     """`$PRIVACY_DB` if set, else `data/privacy.db` in the project."""
-    return Path(os.environ.get("PRIVACY_DB") or DATA_DIR / "privacy.db")
+    return settings().db or DATA_DIR / "privacy.db"
 
 
 _FIND_DOCUMENT = ("SELECT d.id, d.vendor_id, v.name FROM documents d JOIN vendors v "

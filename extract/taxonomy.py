@@ -31,6 +31,10 @@ class FactSpec:
     counter: tuple[str, ...]
     context: re.Pattern | None = None  # clause, previous clause or heading must match
     veto: tuple[re.Pattern, ...] = ()  # any clause of the policy matching it makes the fact false
+    # A section heading that names the fact ("Right to erasure"): under it, a clause matching
+    # one of `in_section` is a candidate too ("You can ask us to delete it").
+    heading: re.Pattern | None = None
+    in_section: tuple[re.Pattern, ...] = ()
 
     @property
     def is_bool(self) -> bool:
@@ -160,6 +164,8 @@ def _load() -> tuple[str, tuple[FactSpec, ...]]:
             examples=tuple(f.get("examples", [])), counter=tuple(f.get("counter", [])),
             context=_compile([f["context"]])[0] if f.get("context") else None,
             veto=_compile(f.get("veto", [])),
+            heading=_compile([f["heading"]])[0] if f.get("heading") else None,
+            in_section=_compile(f.get("in_section", [])),
         ))
     return str(raw["version"]), tuple(specs)
 

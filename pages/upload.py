@@ -15,7 +15,7 @@ st.caption(f"PDF, TXT, Markdown, HTML or DOCX, up to {limit_mb:.0f} MB each. Sca
            "(images without a text layer) and password-protected PDFs cannot be read. "
            "Uploading the same file again changes nothing.")
 
-files = st.file_uploader("Privacy policies", type=ui.ALLOWED_TYPES, accept_multiple_files=True,
+files = st.file_uploader("Privacy policies", type=ui.accepted_types(), accept_multiple_files=True,
                          key="uploader")
 override = st.text_input(
     "Vendor name (optional)", key="vendor_override", max_chars=80,

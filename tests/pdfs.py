@@ -23,6 +23,8 @@ __all__ = [
     "pdf_from_text",
     "pdf_from_lines",
     "one_word_per_line_pdf",
+    "PATHOLOGIES",
+    "pathological_pdf",
     "encrypted_pdf",
     "aes_encrypted_pdf",
     "scanned_pdf",
@@ -57,12 +59,15 @@ def latin1(text: str) -> str:
 class _PolicyPDF(FPDF):
     """An A4 page with an optional running header and a "Page N of M" footer."""
 
-    def __init__(self, header_text: str | None, footer: bool, font_size: float) -> None:
+    def __init__(self, header_text: str | None, footer: bool, font_size: float,
+                 footer_text: str = "Page {n} of {{nb}}", core_font: bool = False) -> None:
         super().__init__(format="A4")
         self.header_text = header_text
         self.with_footer = footer
+        self.footer_text = footer_text
         self.body_size = font_size
-        if UNICODE_FONT:
+        self.unicode = UNICODE_FONT and not core_font
+        if self.unicode:
             self.add_font("Body", "", str(_FONT_PATH))
             self.family = "Body"
         else:
@@ -72,7 +77,7 @@ class _PolicyPDF(FPDF):
         self.set_font(self.family, size=font_size)
 
     def text_for_font(self, text: str) -> str:
-        return text if UNICODE_FONT else latin1(text)
+        return text if self.unicode else latin1(text)
 
     def header(self) -> None:
         if self.header_text:
@@ -85,7 +90,7 @@ class _PolicyPDF(FPDF):
         if self.with_footer:
             self.set_y(-15)
             self.set_font(self.family, size=8)
-            self.cell(0, 6, f"Page {self.page_no()} of {{nb}}", align="C")
+            self.cell(0, 6, self.footer_text.format(n=self.page_no()), align="C")
             self.set_font(self.family, size=self.body_size)
 
     def line_out(self, text: str) -> None:
@@ -310,3 +315,88 @@ def _assemble_pdf(deflated_content: bytes) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+# --------------------------------------------------------------------------- broken text layers
+
+PATHOLOGIES: tuple[str, ...] = ("one_word_lines", "tabs", "zero_width", "ligatures",
+                                "duplicated_runs", "glued_lines", "page_furniture",
+                                "hyphenated_wraps")
+_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+(\S.*)$")
+# Ligatures as a broken font maps them: "ti" as "Ɵ" (Calibri), "ff" as an arbitrary glyph,
+# "ffi" / "fi" / "fl" as the Unicode ligature code points.
+_LIGATURE_GLYPHS = (("ffi", "\ufb03"), ("ti", "\u019f"), ("ff", "\u2c60"), ("fi", "\ufb01"),
+                    ("fl", "\ufb02"))
+
+
+def pathological_pdf(text: str, pathology: str) -> bytes:
+    """Set `text` (one paragraph a line) as a PDF whose text layer has one pathology.
+
+    Lines are wrapped to the page and flow over page breaks (sentences run across pages),
+    as in `pdf_from_text`; the pathology (one of `PATHOLOGIES`) is then applied to what
+    is drawn: every word on its own line; tabs or zero-width spaces instead of spaces;
+    ligature glyphs; headings and clause numbers drawn twice; the first word of each
+    wrapped line glued to the line before; "1 | P a g e" footers and a "Page N of M"
+    header; long words hyphenated at line ends.
+    """
+    if pathology == "one_word_lines":
+        return one_word_per_line_pdf(text)
+    core = pathology == "tabs"  # core Helvetica keeps tab characters in the text layer
+    header = "Page {n} of {{nb}}" if pathology == "page_furniture" else None
+    pdf = _PolicyPDF(None, pathology == "page_furniture", 10, "{n} | P a g e", core)
+    pdf.add_page()
+    for paragraph in text.split("\n"):
+        paragraph = pdf.text_for_font(paragraph).strip()
+        if not paragraph:
+            continue
+        if header:
+            pdf.header_text = header.format(n=pdf.page_no())
+        for line in _pathological_lines(pdf, paragraph, pathology):
+            pdf.line_out(line)
+        pdf.ln(2)
+    return bytes(pdf.output())
+
+
+def _pathological_lines(pdf: _PolicyPDF, paragraph: str, pathology: str) -> list[str]:
+    lines = _wrap(pdf, paragraph, pathology == "hyphenated_wraps")
+    if pathology == "tabs":
+        return [line.replace(" ", "\t") for line in lines]
+    if pathology == "zero_width":
+        return [line.replace(" ", "\u200b") for line in lines]
+    if pathology == "ligatures":
+        return [_with_ligature_glyphs(line) for line in lines]
+    if pathology == "duplicated_runs":
+        return _duplicated(lines)
+    if pathology == "glued_lines":
+        return _glued(lines)
+    return lines
+
+
+def _with_ligature_glyphs(line: str) -> str:
+    for letters, glyph in _LIGATURE_GLYPHS:
+        line = line.replace(letters, glyph)
+    return line
+
+
+def _duplicated(lines: list[str]) -> list[str]:
+    """Draw a heading twice (on one line, or on two lines, alternately) and a clause
+    number and its dot twice ("2.1 2.1 . . Sharing")."""
+    if len(lines) != 1 or len(lines[0].split()) > 8 or lines[0][-1:] in ".:;!?,":
+        return lines
+    line = lines[0]
+    numbered = _NUMBERED.match(line)
+    if numbered:
+        return [f"{numbered.group(1)} {numbered.group(1)} . . {numbered.group(2)}"]
+    return [f"{line} {line}"] if len(line) % 2 else [line, line]
+
+
+def _glued(lines: list[str]) -> list[str]:
+    """Move each wrapped line's first word to the end of the line before, without a space,
+    as a text layer that lost the break between two lines reads ("howthis")."""
+    out = list(lines)
+    for i in range(1, len(out)):
+        head, _, rest = out[i].partition(" ")
+        if rest and out[i - 1][-1:].isalpha() and head[:1].isalpha():
+            out[i - 1] += head
+            out[i] = rest
+    return out

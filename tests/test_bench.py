@@ -60,7 +60,7 @@ def test_fast_and_slow_paths_give_identical_facts(quick_bench):
 
 def test_optimisations_off_embeds_every_clause_and_changes_nothing(tmp_path):
     """In-process, on a seed: prefilter + cache cold / warm vs every clause embedded."""
-    from extract.bench import facts_signature
+    from extract.lab.bench import facts_signature
     from extract.cache import EmbeddingCache
     from extract.pipeline import Extractor
 
@@ -76,7 +76,7 @@ def test_optimisations_off_embeds_every_clause_and_changes_nothing(tmp_path):
 
 
 def test_pipe_with_a_pool_keeps_order_and_reports_bad_files(tmp_path):
-    from extract.bench import facts_signature
+    from extract.lab.bench import facts_signature
     from extract.errors import ExtractError
     from extract.pipeline import Extractor
 

@@ -47,3 +47,13 @@ def test_word_numbers():
     assert word_to_int("thirteen") == 13
     assert word_to_int("twenty-one") == 21
     assert word_to_int("lots") is None
+
+
+@pytest.mark.parametrize("text, age", [
+    ("children 12 and under", 13),
+    ("kids aged 12 or younger", 13),
+    ("anyone 15 years of age or younger", 16),
+    ("users 17 years old and under", 18),
+])
+def test_an_age_named_with_or_younger_is_the_last_refused(text, age):
+    assert [a for a, _, _ in find_ages(text)] == [age]

@@ -66,8 +66,9 @@ def test_document_fields_for_a_text_file(tmp_path):
 
 
 def test_extract_package_does_not_import_streamlit():
-    source = Path(__file__).resolve().parents[1].joinpath("extract", "read.py").read_text()
-    assert "streamlit" not in source
+    package = Path(__file__).resolve().parents[1].joinpath("extract", "read")
+    source = "".join(p.read_text() for p in sorted(package.rglob("*.py")))
+    assert "read_document" in source and "streamlit" not in source
 
 
 # --------------------------------------------------------------------------- PDF layout
@@ -524,3 +525,23 @@ def test_itechno_seed_txt_is_one_line_per_paragraph():
     assert "- The practices of companies and third parties that iTechno does not own or control." in lines
     assert "Data Security" in lines and "Scope of this Policy" in lines
     assert "-" not in lines
+
+
+def test_pdf_clause_numbers_at_the_top_of_pages_are_not_taken_for_page_numbers():
+    # "2." and "3." stand at the top of their pages, like running page numbers would.
+    kinds = ("billing records", "support tickets", "server logs")
+    pages = [[f"{n}.", f"We keep {kind} for {n} years after the account is closed.",
+              f"Section {n} of the schedule lists what the {kind} hold."]
+             for n, kind in enumerate(kinds, start=1)]
+    doc = read_document(pdf_from_lines(pages), "a.pdf")
+    for n in (1, 2, 3):
+        assert f"{n}. We keep {kinds[n - 1]} for {n} years" in doc.text
+
+
+def test_pdf_invisible_line_between_pieces_of_one_line_is_rejoined():
+    if not UNICODE_FONT:
+        pytest.skip("needs DejaVuSans to draw a zero-width space")
+    data = pdf_from_lines([["Last updated:", "\u200b", "1 May 2024",
+                            "Please read this policy carefully", "\u200b", "."]])
+    assert lines_of(read_document(data, "a.pdf"))[:2] == [
+        "Last updated: 1 May 2024", "Please read this policy carefully."]

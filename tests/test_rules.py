@@ -189,3 +189,85 @@ def test_fold_maps_exactly_what_re_matches_to_ascii_letters():
             assert re.fullmatch(fold(ch), ch, re.IGNORECASE), hex(cp)
         else:
             assert fold(ch) == ch, hex(cp)
+
+
+@pytest.mark.parametrize("fact_id, text", [
+    ("rights.access", "In accordance with GDPR article 15 you may ask which data we process."),
+    ("rights.rectification", "Your rights under Art. 16 GDPR are described below."),
+    ("rights.erasure", "You may rely on Article 17 of the UK GDPR."),
+    ("rights.restriction", "Requests under Art. 18 GDPR are handled by our support team."),
+    ("rights.portability", "Article 20 GDPR applies to data you provided to us."),
+    ("rights.objection", "Art. 21 GDPR gives you further options."),
+    ("rights.automated_decisions", "Art. 22 GDPR applies where relevant."),
+    ("rights.withdraw_consent", "This is without prejudice to Art. 7(3) GDPR."),
+    ("rights.complaint", "Art. 77 GDPR entitles you to turn to a regulator."),
+    ("rights.rectification", "California residents have the right to correct inaccurate information."),
+    ("rights.rectification", "You may ask that your details be corrected."),
+    ("rights.access", "We offer several ways of accessing and, where needed, correcting your profile."),
+    ("rights.portability", "You may receive your data in a structured, machine-readable format."),
+    ("rights.portability", "You can ask us to transfer it to another controller."),
+    ("rights.restriction", "You may ask us to limit the use of your sensitive personal information."),
+    ("rights.objection", "You can ask us to stop using your information for these purposes."),
+    ("security.audits", "We regularly test our systems for weaknesses."),
+    ("security.audits", "Our controls are reviewed through independent assessments."),
+    ("security.audits", "We monitor our infrastructure for potential vulnerabilities."),
+    ("security.certification", "Card data is handled according to the Payment Card Industry Data Security Standard."),
+    ("security.breach_notification", "If a data breach affects you, we will let you know promptly."),
+    ("transfers.international", "Your data may be transferred outside of Europe."),
+    ("children.parental_consent", "A parent or guardian must agree to these terms on the child's behalf."),
+])
+def test_rights_and_controls_phrased_in_general_terms_pass_the_gate(fact_id, text):
+    assert gated(fact_id, text)
+
+
+@pytest.mark.parametrize("fact_id, text", [
+    ("rights.rectification", "We reserve the right to amend this policy at any time."),
+    ("rights.restriction", "We may suspend your use of the service if you break these terms."),
+    ("rights.restriction", "Our vendors must limit their use of the data to the services they provide."),
+    ("rights.portability", "Destroy any downloaded copies, whether in printed or electronic format."),
+    ("security.encryption", "We recommend that you configure SSL on your own web server."),
+    ("security.encryption_in_transit", "You should only use websites that support HTTPS."),
+    ("security.breach_notification", "You agree to notify us of any breach of security of your account."),
+    ("security.breach_notification", "Content in breach of these terms may be removed, and we will tell you why."),
+])
+def test_false_friends_stay_out_of_the_gate(fact_id, text):
+    assert not gated(fact_id, text)
+
+
+def _gated_clauses(fact_id: str, text: str) -> list[str]:
+    d = Document("t.txt", "0" * 64, text, (Page(1, 0, len(text)),), "txt")
+    out = [c.clause for c in find_candidates(SPECS[fact_id], segment(d))]
+    assert all(d.text[c.start:c.end] == c.text for c in out)
+    return [c.text for c in out]
+
+
+def test_a_list_item_is_read_with_its_lead_in():
+    text = ("Under certain conditions, you have the right to:\n- have it deleted;\n"
+            "- receive it in a portable format;\n- ask us to limit the way we process it.\n")
+    assert _gated_clauses("rights.erasure", text) == ["- have it deleted;"]
+    assert "- receive it in a portable format;" in _gated_clauses("rights.portability", text)
+    # without the lead-in, the bare item states nothing
+    assert not gated("rights.erasure", "Our backups are rotated and the old ones deleted.")
+
+
+def test_a_lead_in_alone_does_not_make_every_item_a_candidate():
+    text = "You have the right to request access to your personal data, for example:\n- your name;\n"
+    assert _gated_clauses("rights.access", text) == [
+        "You have the right to request access to your personal data, for example:"]
+
+
+def test_a_heading_that_names_the_right_lets_a_plain_sentence_through():
+    text = "Right to erasure\nYou can ask us to delete it at any time.\n"
+    assert _gated_clauses("rights.erasure", text) == ["You can ask us to delete it at any time."]
+    other = "Cookies\nYou can ask us to delete it at any time.\n"
+    assert _gated_clauses("rights.erasure", other) == []
+
+
+@pytest.mark.parametrize("text, is_min_age", [
+    ("If you are under 18 and live in California, you may request removal of content you posted.", False),
+    ("We do not sell the personal information of consumers under 16 without their affirmative authorization.", False),
+    ("Our service is not directed to children under 13.", True),
+])
+def test_ages_that_do_not_set_a_minimum_age(text, is_min_age):
+    from extract.classify import _NOT_MIN_AGE
+    assert (not _NOT_MIN_AGE.search(text)) == is_min_age

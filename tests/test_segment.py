@@ -121,3 +121,22 @@ def test_short_lines_with_numbers_are_not_taken_for_contents():
     clauses = segment(doc(text))
     assert [c.text for c in clauses if not c.is_heading] == ["Users under 13 may not register."]
     assert clauses[1].section == "Children under 13"
+
+
+def test_list_items_carry_the_lead_in_that_ends_in_a_colon():
+    text = ("Your Rights\nDepending on where you live, you have the right to:\n"
+            "- have it deleted;\n- receive it in a portable format.\n"
+            "These rights are not absolute.\n- a stray item\n")
+    d = doc(text)
+    clauses = segment(d)
+    items = [c for c in clauses if c.text.startswith("-")]
+    assert [c.lead_in for c in items] == [
+        "Depending on where you live, you have the right to:",
+        "Depending on where you live, you have the right to:", ""]
+    for c in clauses:  # the lead-in is context only: text and offsets stay exact
+        assert d.text[c.start:c.end] == c.text
+
+
+def test_a_short_heading_ending_in_a_colon_is_a_lead_in_too():
+    clauses = segment(doc("You may ask us to:\n- delete it\n"))
+    assert clauses[-1].lead_in == "You may ask us to:" and clauses[-1].text == "- delete it"
