@@ -10,7 +10,7 @@ How rules and the model combine (the one place this is decided):
 2. **Negation.** For facts marked `negation = "block"`, a negation cue between the start of the
    phrase and every match ("we do *not* encrypt") removes the candidate.
 3. **Semantic check.** Each candidate is scored by a `ClauseScorer`. By default that is the
-   learned scorer (`learn.LearnedScorer`, artefact in `extract/models/`, trained by
+   learned scorer (`scorers.LearnedScorer`, artefact in `extract/models/`, trained by
    `python -m extract.learn`): one logistic regression per fact on the clause's 384-d
    sentence embedding plus three pattern features (passes the gate, pattern strength, how many
    other facts of the same area the clause is a candidate for — a list of rights), Platt-scaled
@@ -19,29 +19,33 @@ How rules and the model combine (the one place this is decided):
    or was built for another taxonomy version or fact set, `default_scorer` warns and falls
    back to `PrototypeScorer` (similarity to the taxonomy's `examples` vs `counter`), whose
    score is mixed with pattern strength (`_confidence`) and is not calibrated.
-4. **Decision.** A boolean fact is true when its best candidate's confidence reaches
+4. **Recall net.** Every body clause also gets a cheap score per fact from the recall net
+   (`scorers.RecallNet`: hashed word n-grams into a sparse linear model, no embedding). A
+   boolean fact that no pattern candidate proves gets the net's best `NET_TOP_K` clauses (at or
+   above its threshold, obeying the fact's exclusions, context and negation) as candidates,
+   judged by the same classifier *without* pattern features, so only would-be "not stated"
+   facts pay for extra embeddings.
+5. **Decision.** A boolean fact is true when its best candidate's confidence reaches
    `DECISION_THRESHOLD` (0.5: the calibrated "more likely stated than not"); its evidence is
    the best candidates above the threshold, and its confidence the best probability. Otherwise
-   it is false ("not stated") with no evidence, and its confidence is
-   (1 − best candidate's probability) × P(absent | no candidate), the second factor measured
-   on the gold policies at training time (what the patterns miss). A `veto` pattern anywhere in
-   the policy ("we may have sold") makes the fact false.
-5. **Structured values** come from rules, not the model: ages (`children.min_age`) are parsed
+   it is false ("not stated") with no evidence, and its confidence is 1 − P(stated after all)
+   from the `NotStatedModel`: a logistic regression, fitted on leave-one-policy-out
+   predictions of the gold policies, on the net's best score anywhere in the policy, the best
+   candidate's probability, whether any pattern matched and how often policies state the fact.
+   A `veto` pattern anywhere in the policy ("we may have sold") makes the fact false.
+6. **Structured values** come from rules, not the model: ages (`children.min_age`) are parsed
    by `quantities` from candidates in a children context, the strongest statement winning;
    `retention.level` is `specific` when a duration governed by a retention verb appears in a
    candidate (reply deadlines excluded), `vague` when a retention candidate passes step 4,
    else `none`. Their confidences are rule scores, not calibrated probabilities.
 
 Every fact whose confidence is below `REVIEW_THRESHOLD` (0.7) is flagged "needs review"
-(export, UI): the model itself gives it at least a 30 % chance of being wrong. The value comes
-from the held-out figures. ToS;DR clauses of services never seen in training, against a blind
-re-annotation of what each clause states (`python -m extract.learn --report`, `extract.audit`):
-gated clauses scored 0.6–0.7 state the fact 64 % of the time, 0.7–0.8 80 %, 0.8–0.9 84 %,
-above 0.9 98 % (ECE 0.014 over 998 clauses). Gold policies, leave-one-policy-out
-(`python -m extract.evaluate --lopo`, extractor-3, seeds and dev): facts below 0.7 were wrong
-1 time in 7, facts at or above it 3 times in 279; 0.7 flags about 2 % of the facts. What the
-flag cannot catch: most remaining errors are confident "not stated" values where no pattern
-matched (recall misses).
+(export, UI): the model itself gives it at least a 30 % chance of being wrong. For a "yes" that
+comes from the calibrated clause probability (ToS;DR clauses of services never seen in
+training, against a blind re-annotation: `python -m extract.learn --report`); for a "not
+stated" from the `NotStatedModel`, so a silence in a policy whose clauses look like the fact
+is flagged too. Held-out figures: `python -m extract.evaluate GOLD PATHS --lopo` prints the
+reliability table and what the flag catches (README, Accuracy).
 Ages and `specific` retention carry rule scores, not calibrated probabilities.
 """
 from __future__ import annotations
@@ -211,9 +215,10 @@ class FactExtractor:
         comes from: (best recall-net score anywhere, best candidate probability, whether a
         pattern matched) — what the lab fits the `NotStatedModel` on."""
         cands = {s.id: find_candidates(s, clauses) for s in self.specs}
-        probs = self._score_all(cands)
+        vectors: dict[int, np.ndarray] = {}
+        probs = self._score_all(cands, vectors=vectors)
         net = self._net_scores(clauses)
-        self._rescue(clauses, cands, probs, net)
+        self._rescue(clauses, cands, probs, net, vectors)
         facts: dict[str, Fact] = {}
         signals: dict[str, tuple[float, float, bool]] = {}
         for spec in self.specs:
@@ -233,11 +238,14 @@ class FactExtractor:
 
     # -- steps --------------------------------------------------------------------------
     def _score_all(self, cands: dict[str, list[Candidate]],
-                   known: dict[str, dict[int, float]] | None = None
+                   known: dict[str, dict[int, float]] | None = None,
+                   vectors: dict[int, np.ndarray] | None = None
                    ) -> dict[str, dict[int, float]]:
-        """Probabilities {fact: {clause index: p}} of the candidates not already in `known`;
-        each distinct clause is embedded once, whatever number of facts it is a candidate for."""
+        """Probabilities {fact: {clause index: p}} of the candidates not already in `known`.
+        Each distinct clause is embedded once per extraction, whatever number of facts it is a
+        candidate for: `vectors` keeps the embeddings between calls."""
         known = known or {}
+        vectors = {} if vectors is None else vectors
         todo = {fid: [c for c in lst if c.clause.index not in known.get(fid, {})]
                 for fid, lst in cands.items()}
         unique: dict[int, Clause] = {}
@@ -246,8 +254,11 @@ class FactExtractor:
                 unique.setdefault(cand.clause.index, cand.clause)
         if not unique:
             return known
+        missing = [i for i in unique if i not in vectors]
+        if missing:
+            vectors.update(zip(missing, self.encode([unique[i].text for i in missing])))
         order = list(unique)
-        emb = self.encode([unique[i].text for i in order])
+        emb = np.stack([vectors[i] for i in order])
         row = {idx: k for k, idx in enumerate(order)}
         # Pattern features come from pattern candidates only: the classifier judges a
         # recall-net candidate as the ungated clause it is (its gate features were learned
@@ -279,7 +290,8 @@ class FactExtractor:
                 for j, f in enumerate(net.facts)}
 
     def _rescue(self, clauses: Sequence[Clause], cands: dict[str, list[Candidate]],
-                probs: dict[str, dict[int, float]], net: dict[str, dict[int, float]]) -> None:
+                probs: dict[str, dict[int, float]], net: dict[str, dict[int, float]],
+                vectors: dict[int, np.ndarray]) -> None:
         """Recall net: a boolean fact that no pattern candidate proves gets the net's best
         clauses (at most `NET_TOP_K`, each at or above the fact's net threshold) as candidates,
         judged by the same calibrated model without the pattern features. Only facts that
@@ -304,7 +316,7 @@ class FactExtractor:
                     cands[spec.id].append(Candidate(c, NET_STRENGTH, 0, via="net"))
                     added = True
         if added:
-            probs.update(self._score_all(cands, probs))
+            probs.update(self._score_all(cands, probs, vectors))
 
     def _rank(self, cands: list[Candidate],
               probs: dict[int, float]) -> list[tuple[float, Candidate]]:

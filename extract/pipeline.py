@@ -32,7 +32,7 @@ from .taxonomy import TAXONOMY_VERSION
 __all__ = ["Extractor", "EXTRACTOR_VERSION", "vendor_from_filename", "Source", "cache_enabled",
            "fast_path_enabled"]
 
-EXTRACTOR_VERSION = f"taxonomy-{TAXONOMY_VERSION}/extractor-3"
+EXTRACTOR_VERSION = f"taxonomy-{TAXONOMY_VERSION}/extractor-4"
 # A path, the bytes of a file, or (file name, bytes).
 Source = Union[str, os.PathLike, bytes, tuple]
 

@@ -100,6 +100,13 @@ def test_cookie_blocking_is_still_not_restriction_of_processing():
     ("rights.opt_out_marketing", "You can ask us not to use your personal information for direct marketing."),
     ("retention.level", "We may need to retain certain information to comply with our legal obligations."),
     ("retention.level", "Deleted content remains in our backups for up to one year."),
+    # extractor-4: reviewing one's account data, need-to-know phrased without the words
+    ("rights.access", "You may review and update your subscription or account information at any time."),
+    ("rights.access", "You can request to review the personal information held in our records."),
+    ("security.access_control", "Only designated staff members who require this access to do their "
+                                "duties are given access to it."),
+    ("security.access_control", "Contractors have access to the personal information needed to "
+                                "perform their functions and may not use it otherwise."),
 ])
 def test_common_phrasings_pass_the_gate(fact_id, text):
     assert gated(fact_id, text)
@@ -109,6 +116,13 @@ def test_common_phrasings_pass_the_gate(fact_id, text):
     ("sharing.no_sale", "You won't be able to sell tickets through the service."),
     ("rights.erasure", "We may delete content at our sole discretion."),
     ("retention.level", "We store your data on servers in Ireland."),
+    ("rights.access", "Our payment provider may have access to your card information."),
+    ("rights.access", "The company does not handle or have access to any of your payment information."),
+    ("rights.access", "We limit the number of people who have access to this information."),
+    ("rights.access", "We recommend that you review the privacy policy of each linked site."),
+    ("security.encryption", "You must take precautions to protect any information you transmit "
+                            "over public wireless networks."),
+    ("security.audits", "We use it for internal purposes such as auditing, data analysis and research."),
 ])
 def test_widened_gates_still_refuse(fact_id, text):
     assert not gated(fact_id, text)
