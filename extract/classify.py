@@ -82,7 +82,9 @@ _CHILD = re.compile(r"\b(?:child|children|kids?|minors?|young people|teen|parent
 _AGE_STRONG = re.compile(
     r"\b(?:not (?:be )?(?:directed|intended|targeted|designed|meant|aimed|marketed|available)|"
     r"knowingly|at least|must be|may not|must not|do not use|not permitted|prohibited|"
-    r"not allowed|not eligible|restricted to|only (?:for|to) (?:users|persons|individuals))",
+    r"not allowed|not eligible|restricted to|only (?:for|to) (?:users|persons|individuals)|"
+    # a refusal to collect is the fact itself ("do not collect any information from anyone under 13")
+    r"(?:do|does|will) not (?:knowingly |intentionally )?(?:collect|solicit|gather|accept))",
     re.IGNORECASE)
 _NOT_RETENTION = re.compile(
     r"\b(?:respond|response|reply|acknowledge|resolve|answer|fulfil|fulfill|process your request|"
@@ -210,31 +212,41 @@ class FactExtractor:
         return self.extract_with_signals(clauses)[0]
 
     def extract_with_signals(self, clauses: Sequence[Clause]
-                             ) -> tuple[dict[str, Fact], dict[str, tuple[float, float, bool]]]:
+                             ) -> tuple[dict[str, Fact], dict[str, tuple[float, float, bool, float]]]:
         """`extract`, plus for each boolean fact found "not stated" the signals its confidence
-        comes from: (best recall-net score anywhere, best candidate probability, whether a
-        pattern matched) — what the lab fits the `NotStatedModel` on."""
+        comes from (`NotStatedModel.features`): the best recall-net score anywhere, the best
+        candidate probability, whether a pattern matched, and the share of the other facts of
+        its area that the policy states — what the lab fits the `NotStatedModel` on."""
         cands = {s.id: find_candidates(s, clauses) for s in self.specs}
         vectors: dict[int, np.ndarray] = {}
         probs = self._score_all(cands, vectors=vectors)
         net = self._net_scores(clauses)
         self._rescue(clauses, cands, probs, net, vectors)
         facts: dict[str, Fact] = {}
-        signals: dict[str, tuple[float, float, bool]] = {}
+        ranks: dict[str, list[tuple[float, Candidate]]] = {}
+        silent = []
         for spec in self.specs:
-            ranked = self._rank(cands[spec.id], probs.get(spec.id, {}))
+            ranks[spec.id] = ranked = self._rank(cands[spec.id], probs.get(spec.id, {}))
             if spec.kind == "bool":
                 vetoed = any(v.search(c.text) for v in spec.veto for c in clauses)
                 facts[spec.id] = self._boolean(spec, ranked, vetoed)
                 if facts[spec.id].value is False and not vetoed and spec.id in net:
-                    signals[spec.id] = (max(net[spec.id].values(), default=0.0),
-                                        ranked[0][0] if ranked else 0.0,
-                                        any(c.via == "pattern" for c in cands[spec.id]))
-                    facts[spec.id].confidence = self._not_stated(spec, ranked, signals[spec.id])
+                    silent.append(spec)
             elif spec.kind == "age":
                 facts[spec.id] = self._age(spec, ranked)
+        signals = {spec.id: self._signals(spec, ranks[spec.id], cands, net, facts)
+                   for spec in silent}
+        for spec in silent:
+            facts[spec.id].confidence = self._not_stated(spec, ranks[spec.id], signals[spec.id])
         self._retention(facts, cands, probs)
         return {s.id: facts[s.id] for s in self.specs}, signals
+
+    def _signals(self, spec: FactSpec, ranked, cands, net, facts) -> tuple[float, float, bool, float]:
+        peers = [s.id for s in self.specs if s.kind == "bool" and s.area == spec.area
+                 and s.id != spec.id]
+        share = sum(facts[f].value is True for f in peers) / len(peers) if peers else 0.0
+        return (max(net[spec.id].values(), default=0.0), ranked[0][0] if ranked else 0.0,
+                any(c.via == "pattern" for c in cands[spec.id]), share)
 
     # -- steps --------------------------------------------------------------------------
     def _score_all(self, cands: dict[str, list[Candidate]],
@@ -345,7 +357,7 @@ class FactExtractor:
         return round((1.0 - best) * self.absent, 3)
 
     def _not_stated(self, spec: FactSpec, ranked: list[tuple[float, Candidate]],
-                    signals: tuple[float, float, bool]) -> float:
+                    signals: tuple[float, float, bool, float]) -> float:
         """Confidence in "not stated" = 1 − P(the policy states it after all), from the
         `NotStatedModel` (the signals of `extract_with_signals` and how often policies state
         the fact); the older rule when the scorer has no such model."""

@@ -36,6 +36,7 @@ META = MODEL_DIR / "clause_lr.json"
 FORMAT = 3
 N_EXTRA = 3
 N_HASH = 2 ** 18  # hashed n-gram space of the recall net
+N_NOT_STATED = 5  # features of the "not stated" model
 
 
 def sigmoid(z):
@@ -155,22 +156,26 @@ class RecallNet:
 class NotStatedModel:
     """P(the policy states a fact after all | it was found "not stated"), a logistic model on
     what the policy offers: the best clause's recall-net score, the best candidate's
-    probability, whether any pattern matched, and how often policies state the fact.
+    probability, whether any pattern matched, the share of the other facts of the fact's area
+    the policy states (a policy listing six rights likely grants the seventh), and how often
+    policies state the fact. Fitted on held-out (leave-one-policy-out) gold predictions by the
+    lab (`extract.lab.notstated`)."""
 
-    Fitted on held-out (leave-one-policy-out) gold predictions by the lab."""
-
-    coef: np.ndarray = field(default_factory=lambda: np.zeros(4))
+    coef: np.ndarray = field(default_factory=lambda: np.zeros(N_NOT_STATED))
     intercept: float = -3.0
     prior: dict[str, float] = field(default_factory=dict)
 
     @staticmethod
-    def features(net_best: float, cand_best: float, has_pattern: bool, prior: float) -> np.ndarray:
-        logit = lambda p: float(np.log((p + 1e-3) / (1 - p + 1e-3)))  # noqa: E731
-        return np.array([logit(net_best), logit(cand_best), float(has_pattern), logit(prior)])
+    def features(net_best: float, cand_best: float, has_pattern: bool, area_share: float,
+                 prior: float) -> np.ndarray:
+        logit = lambda p: float(np.log((p + 0.01) / (1 - p + 0.01)))  # noqa: E731
+        return np.array([logit(net_best), logit(cand_best), float(has_pattern), area_share,
+                         logit(prior)])
 
-    def p_stated(self, fact_id: str, net_best: float, cand_best: float,
-                 has_pattern: bool) -> float:
-        x = self.features(net_best, cand_best, has_pattern, self.prior.get(fact_id, 0.3))
+    def p_stated(self, fact_id: str, net_best: float, cand_best: float, has_pattern: bool,
+                 area_share: float = 0.0) -> float:
+        x = self.features(net_best, cand_best, has_pattern, area_share,
+                          self.prior.get(fact_id, 0.3))
         return float(sigmoid(x @ self.coef + self.intercept))
 
     def to_dict(self) -> dict:
@@ -254,6 +259,8 @@ def load_scorer(directory: Path = MODEL_DIR, specs: Sequence[FactSpec] | None = 
     models = {f: FactModel(coef[i].astype(np.float64), float(head[i, 0]), float(head[i, 1]),
                            float(head[i, 2])) for i, f in enumerate(meta["facts"])}
     ns = NotStatedModel.from_dict(meta["not_stated"]) if meta.get("not_stated") else None
+    if ns is not None and ns.coef.shape != (N_NOT_STATED,):
+        return refuse("not-stated model has the wrong number of features")
     return LearnedScorer(models, meta, net, ns)
 
 

@@ -85,15 +85,15 @@ def test_net_adds_at_most_top_k_clauses_per_fact():
 
 
 def test_not_stated_confidence_falls_when_the_policy_looks_like_it_states_the_fact():
-    model = NotStatedModel(np.array([1.0, 1.0, 0.5, 1.0]), -2.0, {"rights.erasure": 0.5})
-    quiet = model.p_stated("rights.erasure", 0.01, 0.0, False)
-    loud = model.p_stated("rights.erasure", 0.99, 0.45, True)
+    model = NotStatedModel(np.array([1.0, 1.0, 0.5, 2.0, 1.0]), -2.0, {"rights.erasure": 0.5})
+    quiet = model.p_stated("rights.erasure", 0.01, 0.0, False, 0.0)
+    loud = model.p_stated("rights.erasure", 0.99, 0.45, True, 0.8)
     assert 0 <= quiet < loud <= 1
     clauses = _clauses("We collect your e-mail address.", ERASURE)
     scorer = _Scorer(_Net({"wipe": "rights.erasure"}), "wipe", not_stated=model)
     facts = FactExtractor(_encode_marking("nothing-matches"), scorer).extract(clauses)
     assert facts["rights.erasure"].confidence == pytest.approx(
-        1 - model.p_stated("rights.erasure", 0.9, 0.1, False), abs=1e-3)
+        1 - model.p_stated("rights.erasure", 0.9, 0.1, False, 0.0), abs=1e-3)
 
 
 def test_text_features_are_stateless_and_normalised():

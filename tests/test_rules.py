@@ -285,3 +285,24 @@ def test_a_heading_that_names_the_right_lets_a_plain_sentence_through():
 def test_ages_that_do_not_set_a_minimum_age(text, is_min_age):
     from extract.classify import _NOT_MIN_AGE
     assert (not _NOT_MIN_AGE.search(text)) == is_min_age
+
+
+class _YesScorer:
+    """A calibrated scorer that finds every candidate likely (isolates the age rule)."""
+
+    calibrated = True
+    net = not_stated = None
+
+    def score(self, fact_id, embeddings, extra=None):
+        return [0.9] * len(embeddings)
+
+
+def test_a_refusal_to_collect_sets_the_minimum_age_below_an_adult_audience():
+    """"Does not collect from anyone under 13" is the refusal the fact names; a service for
+    adults that refuses under-13s has minimum age 13 (facts.md)."""
+    from extract.classify import FactExtractor
+    text = ("Children's Privacy\n\nWe do not collect any information from anyone under 13 years "
+            "of age. Our services are directed to people who are at least 18 years old.\n")
+    d = Document("t.txt", "0" * 64, text, (Page(1, 0, len(text)),), "txt")
+    fx = FactExtractor(lambda texts: [[0.0] * 384 for _ in texts], _YesScorer())
+    assert fx.extract(segment(d))["children.min_age"].value == 13

@@ -34,6 +34,7 @@ class Signal:
     net_best: float
     cand_best: float
     has_pattern: bool
+    area_share: float
     stated: bool
 
 
@@ -64,9 +65,8 @@ def _signals(shared: Path, cache, build: Callable) -> list[Signal]:
         fx = FactExtractor(cache, build(shared, cache, exclude={name}))
         _, clauses = _read_clauses(path)
         _, signals = fx.extract_with_signals(clauses)
-        for fid, (net_best, cand_best, has_pattern) in sorted(signals.items()):
-            truth = _gold_truth(specs[fid], entry.get("values", {}))
-            out.append(Signal(name, fid, net_best, cand_best, has_pattern, truth))
+        for fid, sig in sorted(signals.items()):
+            out.append(Signal(name, fid, *sig, _gold_truth(specs[fid], entry.get("values", {}))))
     return out
 
 
@@ -84,7 +84,7 @@ def fit_not_stated(signals: Sequence[Signal], shared: Path | None = None,
     """Logistic regression of `stated` on the signals and the fact's prior."""
     from sklearn.linear_model import LogisticRegression
     priors = _priors(shared or SHARED_DIR, exclude)
-    X = np.array([NotStatedModel.features(s.net_best, s.cand_best, s.has_pattern,
+    X = np.array([NotStatedModel.features(s.net_best, s.cand_best, s.has_pattern, s.area_share,
                                           priors.get(s.fact_id, 0.3)) for s in signals])
     y = np.array([s.stated for s in signals], dtype=int)
     if len(set(y)) < 2:

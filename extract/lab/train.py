@@ -170,7 +170,10 @@ def build(shared: Path = SHARED_DIR, cache: EmbeddingCache | None = None,
     clause classifier, the recall net, and with `not_stated` the "not stated" model fitted on
     leave-one-policy-out predictions of the gold policies (`lab.notstated`). Builds are
     deterministic, so one process keeps each (LOPO runs and the rebuild check share them)."""
-    key = (str(shared), frozenset(exclude), taxonomy_hash(), _audit_key(), not_stated)
+    # Only gold policies are training material: excluding any other file (an OPP-115 policy
+    # scored "LOPO") is the whole-data build, trained once.
+    exclude = frozenset(exclude) & {name for name, _, _ in gold_policies(shared)}
+    key = (str(shared), exclude, taxonomy_hash(), _audit_key(), not_stated)
     if key not in _BUILDS:
         _BUILDS[key] = _build(shared, cache or EmbeddingCache(disk=True), set(exclude),
                               not_stated)
