@@ -256,8 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lopo", action="store_true",
                     help="leave-one-policy-out: retrain the clause model without each policy")
     ap.add_argument("--shared", type=Path, default=None, help="shared/ folder (training data)")
+    ap.add_argument("--candidates", action="store_true",
+                    help="also: candidate recall of the gates and the recall net on gold quotes")
     args = ap.parse_args(argv)
-    from .cli import collect_paths
+    from .ingest import collect_paths
 
     data = json.loads(Path(args.gold).read_text(encoding="utf-8"))
     gold, covered = data["policies"], data.get("covered")
@@ -275,7 +277,22 @@ def main(argv: list[str] | None = None) -> int:
     from .classify import REVIEW_THRESHOLD
     print(format_reliability(reliability(gold, preds, covered=covered), REVIEW_THRESHOLD, gold,
                              preds, covered))
+    if args.candidates:
+        print(_candidate_report(gold, files, args.lopo, args.shared))
     return 0
+
+
+def _candidate_report(gold: Mapping, files: list[Path], lopo: bool, shared: Path | None) -> str:
+    from .lab.gold import SHARED_DIR
+    from .lab.recall import candidate_recall, format_candidate_recall
+    from .lab.train import build
+    from .lab.vectors import EmbeddingCache
+    from .scorers import load_scorer
+    cache = EmbeddingCache(disk=True)
+    shipped = None if lopo else load_scorer()
+    fig = candidate_recall(gold, files, cache, lambda name: build(
+        shared or SHARED_DIR, cache, exclude={name}, not_stated=True) if lopo else shipped)
+    return format_candidate_recall(fig)
 
 
 def run(gold: Mapping, files: list[Path], lopo: bool = False, shared: Path | None = None,
