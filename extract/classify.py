@@ -68,7 +68,7 @@ __all__ = ["ClauseScorer", "PrototypeScorer", "FactExtractor", "Candidate", "fin
 DECISION_THRESHOLD = 0.5
 MAX_EVIDENCE = 3
 # Recall net: candidates per would-be "not stated" fact, and the pattern strength they stand in for.
-NET_TOP_K = 2
+NET_TOP_K = 1
 NET_STRENGTH = 0.6
 
 _NEGATION = re.compile(
@@ -203,9 +203,11 @@ class FactExtractor:
 
     # -- public -------------------------------------------------------------------------
     def _confidence(self, strength: float, prob: float) -> float:
+        # Rounded to 1e-6: a matrix product's last bits depend on how many rows BLAS gets at
+        # once, and the fast path scores candidates in other groupings than the slow one.
         if self.calibrated:
-            return float(prob)  # already a calibrated probability that the clause states it
-        return _confidence(strength, prob)
+            return round(float(prob), 6)  # already a calibrated probability that the clause states it
+        return round(_confidence(strength, prob), 6)
 
     def extract(self, clauses: Sequence[Clause]) -> dict[str, Fact]:
         """Return {fact_id: Fact} for every fact in the taxonomy."""

@@ -69,7 +69,9 @@ class FactSpec:
     def may_match(self, folded: str) -> bool:
         """False only when no pattern can match the text whose `fold()` is `folded`."""
         req = self.required
-        return req is None or any(s in folded for s in req)
+        # map over the bound method: no generator frame per string (this runs ~8,000 times a
+        # policy)
+        return req is None or any(map(folded.__contains__, req))
 
 
 # Case-insensitive `re` matches these non-ASCII characters to ASCII letters (its case folding);

@@ -107,6 +107,13 @@ def test_cookie_blocking_is_still_not_restriction_of_processing():
                                 "duties are given access to it."),
     ("security.access_control", "Contractors have access to the personal information needed to "
                                 "perform their functions and may not use it otherwise."),
+    ("rights.rectification", "You can edit this information at any time in your account."),
+    ("rights.erasure", "If you wish to delete, modify or update the data you provided, use the "
+                       "settings page."),
+    ("rights.access", "On request we will send you a summary of the personal information we hold."),
+    ("rights.opt_out_marketing", "You may manage your direct marketing choices online."),
+    ("security.audits", "We rely on access controls, monitoring and regular tests of security "
+                        "systems."),
 ])
 def test_common_phrasings_pass_the_gate(fact_id, text):
     assert gated(fact_id, text)
