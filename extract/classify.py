@@ -31,7 +31,8 @@ How rules and the model combine (the one place this is decided):
    it is false ("not stated") with no evidence, and its confidence is 1 − P(stated after all)
    from the `NotStatedModel`: a logistic regression, fitted on leave-one-policy-out
    predictions of the gold policies, on the net's best score anywhere in the policy, the best
-   candidate's probability, whether any pattern matched and how often policies state the fact.
+   candidate's probability, whether any pattern matched, the share of the other facts of its
+   area the policy states, and how often policies state the fact.
    A `veto` pattern anywhere in the policy ("we may have sold") makes the fact false.
 6. **Structured values** come from rules, not the model: ages (`children.min_age`) are parsed
    by `quantities` from candidates in a children context, the strongest statement winning;
@@ -50,6 +51,7 @@ Ages and `specific` retention carry rule scores, not calibrated probabilities.
 """
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -67,9 +69,8 @@ __all__ = ["ClauseScorer", "PrototypeScorer", "FactExtractor", "Candidate", "fin
 
 DECISION_THRESHOLD = 0.5
 MAX_EVIDENCE = 3
-# Recall net: candidates per would-be "not stated" fact, and the pattern strength they stand in for.
+# Recall net: candidates per would-be "not stated" fact.
 NET_TOP_K = 1
-NET_STRENGTH = 0.6
 
 _NEGATION = re.compile(
     r"\b(?:not|never|no|cannot|can.t|don.t|doesn.t|won.t|isn.t|aren.t|unable|neither|nor)\b",
@@ -322,12 +323,13 @@ class FactExtractor:
             if any(v >= DECISION_THRESHOLD for v in p.values()):
                 continue
             have = {c.clause.index for c in cands[spec.id]}
-            ranked = sorted(net[spec.id].items(), key=lambda t: (-t[1], t[0]))
-            picked = [by_index[i] for i, v in ranked[:NET_TOP_K]
+            best = heapq.nsmallest(NET_TOP_K, net[spec.id].items(), key=lambda t: (-t[1], t[0]))
+            picked = [by_index[i] for i, v in best
                       if v >= thresholds.get(spec.id, 1.0) and i not in have]
             for c in picked:
                 if _net_admissible(spec, c, by_index.get(c.index - 1)):
-                    cands[spec.id].append(Candidate(c, NET_STRENGTH, 0, via="net"))
+                    # No pattern strength: a net candidate is judged without pattern features.
+                    cands[spec.id].append(Candidate(c, 0.0, 0, via="net"))
                     added = True
         if added:
             probs.update(self._score_all(cands, probs, vectors))

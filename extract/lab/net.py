@@ -17,7 +17,6 @@ model (`lab.notstated`).
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -45,7 +44,6 @@ class NetSample:
     text: str
     group: str
     labels: dict[str, tuple[int, float]] = field(default_factory=dict)
-    real: bool = True
 
 
 def net_material(specs: Sequence[FactSpec], shared: Path, exclude: Iterable[str] = ()
@@ -56,8 +54,7 @@ def net_material(specs: Sequence[FactSpec], shared: Path, exclude: Iterable[str]
     out: list[NetSample] = []
     for s in _taxonomy_material(specs):
         out.append(NetSample(s.text, "taxonomy",
-                             {f: (1 if s.labels.get(f, (0, 0))[0] else 0, 1.0) for f in ids},
-                             real=False))
+                             {f: (1 if s.labels.get(f, (0, 0))[0] else 0, 1.0) for f in ids}))
     golds = _gold_material(specs, shared)
     for name, path, entry in gold_policies(shared):
         if name in exclude:
@@ -114,7 +111,8 @@ def _design(samples, fid):
 
 
 def train_net(samples: Sequence[NetSample], specs: Sequence[FactSpec]) -> RecallNet:
-    """One L1 logistic regression per fact on hashed n-grams; thresholds for recall."""
+    """One elastic-net SGD logistic regression per fact on hashed n-grams, each with the
+    candidate threshold `MIN_NET` (a fact with a single class gets an inert model)."""
     from scipy.sparse import csc_matrix
     from threadpoolctl import threadpool_limits
     X = text_features([s.text for s in samples]).tocsr()
