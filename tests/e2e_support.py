@@ -64,11 +64,13 @@ class Server:
             return "(no server log)"
 
 
-def start_server(tmp: Path) -> Server:
-    """`streamlit run app.py` on a free port with its own database; returns once healthy."""
+def start_server(tmp: Path, env: dict[str, str] | None = None) -> Server:
+    """`streamlit run app.py` on a free port with its own database; returns once healthy.
+
+    `env` adds or overrides environment variables of the server (e.g. `PRIVACY_USERS_FILE`)."""
     port = free_port()
     db, log = tmp / "privacy.db", tmp / "streamlit.log"
-    env = dict(os.environ, PRIVACY_DB=str(db), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, PRIVACY_DB=str(db), PYTHONUNBUFFERED="1", **(env or {}))
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]

@@ -35,28 +35,6 @@ HEIGHT = 900
 
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="session")
-def browser():
-    reason = e2e.browser_missing_reason()
-    if reason:
-        if e2e.in_ci():
-            pytest.fail(f"browser tests cannot run under CI=true: {reason}")
-        pytest.skip(f"browser tests skipped: {reason}")
-    from playwright.sync_api import sync_playwright
-
-    pw = sync_playwright().start()
-    try:
-        chromium = pw.chromium.launch(executable_path=e2e.CHROMIUM, args=e2e.CHROMIUM_ARGS)
-    except Exception as exc:  # noqa: BLE001 - a broken browser install: same rule as missing
-        pw.stop()
-        if e2e.in_ci():
-            pytest.fail(f"Chromium did not start under CI=true: {exc}")
-        pytest.skip(f"browser tests skipped: Chromium did not start: {exc}")
-    yield chromium
-    chromium.close()
-    pw.stop()
-
-
-@pytest.fixture(scope="session")
 def server(browser, tmp_path_factory):
     # Depends on `browser` so a machine without one skips before starting Streamlit.
     srv = e2e.start_server(tmp_path_factory.mktemp("e2e-server"))
@@ -67,11 +45,6 @@ def server(browser, tmp_path_factory):
 @pytest.fixture(scope="session")
 def app_pages():
     return e2e.app_pages()
-
-
-@pytest.fixture
-def console():
-    return e2e.ConsoleLog()
 
 
 @pytest.fixture
