@@ -11,8 +11,8 @@ st.set_page_config(page_title="Vendor privacy posture", page_icon="data/icon.png
 # Before any page runs: the rubric chosen on the Scorecard page must survive page switches.
 ui.init_rubric_state()
 
-# When sign-in is configured and nobody is signed in, this shows the sign-in form instead.
-allowed = ui.sign_in_gate()
+# When sign-in is configured and nobody is signed in, the pages are hidden and not run.
+allowed = ui.auth_mode() == "none" or ui.current_user() is not None
 nav = st.navigation([
     st.Page(ui.PAGE_OVERVIEW, title="Overview", icon=":material/grid_view:", default=True),
     st.Page(ui.PAGE_VENDOR, title="Vendor", icon=":material/storefront:"),
@@ -22,7 +22,10 @@ nav = st.navigation([
     st.Page(ui.PAGE_REVIEW, title="Review & history", icon=":material/rate_review:"),
     st.Page(ui.PAGE_AUDIT, title="Audit trail", icon=":material/history:"),
 ], position="sidebar" if allowed else "hidden")
-if allowed:
+# The sign-in form (or a role-change notice) is drawn after st.navigation: its widgets then get
+# the same IDs in a session's first run as in every later one; drawn before, the first sign-in
+# attempt of every new browser tab was silently dropped.
+if ui.sign_in_gate():
     nav.run()
     # After the page, so that the page's first elements reach the browser first (it is its own
     # container: it still shows at the side). A page that ends early draws it in ui.stop().

@@ -12,6 +12,9 @@ __all__ = [
     "NoPolicyText",
     "StoreError",
     "PermissionDenied",
+    "FetchError",
+    "FetchRefused",
+    "FetchFailed",
 ]
 
 
@@ -53,3 +56,17 @@ class StoreError(ExtractError):
 
 class PermissionDenied(ExtractError):
     """The signed-in user's role does not allow this action (viewers only read)."""
+
+
+class FetchError(ExtractError):
+    """A policy URL could not be fetched (the message names the URL and the reason)."""
+
+
+class FetchRefused(FetchError):
+    """The URL is not fetched at all: a non-http(s) scheme, or an address that is not public
+    (loopback, private, link-local, metadata ...) and not allowed by PRIVACY_FETCH_ALLOW_HOSTS."""
+
+
+class FetchFailed(FetchError):
+    """The server could not be reached, did not answer in time, answered an error status, or
+    redirected too often."""

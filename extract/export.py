@@ -4,27 +4,46 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Iterable, Mapping
 
-from .model import REVIEW_THRESHOLD, Extraction, Fact, PolicyRecord
+from .model import REVIEW_THRESHOLD, Evidence, Extraction, Fact, PolicyRecord
 from .score import Rubric, score
 from .taxonomy import fact_ids
 
 __all__ = ["to_json_obj", "scorecard_rows", "scorecard_columns", "to_csv", "safe_cell",
-           "format_value", "needs_review", "audit_columns", "audit_csv",
-           "audit_value"]
+           "format_value", "needs_review", "evidence_where", "audit_columns", "audit_csv",
+           "audit_value", "XLSX_MAX_CHARS"]
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# XML 1.0 forbids these (openpyxl refuses the C0 ones; lone surrogates and U+FFFE/U+FFFF make
+# Excel "repair" the file). They are dropped from every export, CSV included.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# What a spreadsheet may read as the start of a formula (OWASP CSV injection), with the
+# full-width forms some locales accept too.
+_FORMULA_START = frozenset("=+-@\t\r＝＋－＠")
+# Invisible lead-ins a spreadsheet may skip before reading a formula: whitespace, C0/C1 controls,
+# zero-width, bidi and other format characters, BOM.
+_INVISIBLE_LEAD = re.compile("[\\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
+                             "\u202a-\u202e\u2060-\u206f\ufeff]*")
+XLSX_MAX_CHARS = 32_767  # Excel's limit for one cell
 
 
-def safe_cell(value) -> str:
-    """Render a value for a spreadsheet cell; text starting like a formula is prefixed with '.
+def safe_cell(value, max_chars: int | None = None) -> str:
+    """A value as spreadsheet-safe text: the ONE neutraliser of every CSV and XLSX cell.
 
-    OWASP CSV-injection guidance: cells beginning with = + - @ tab or carriage return are
-    interpreted as formulas by spreadsheet programs, so they are made literal.
+    In this order, so no later step can undo the guard: XML-illegal characters are dropped,
+    text over `max_chars` is cut (ending in "…"), and then text whose first visible character
+    could start a formula (= + - @, also after whitespace, control or format characters) or
+    that starts with a tab or carriage return gets a leading apostrophe, which makes Excel,
+    LibreOffice and Google Sheets show it as literal text (OWASP CSV-injection guidance).
     """
-    text = format_value(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    text = _ILLEGAL.sub("", format_value(value))
+    if max_chars is not None and len(text) > max_chars:
+        text = text[: max_chars - 1] + "…"
+    lead = _INVISIBLE_LEAD.match(text).end()
+    if text[:1] in _FORMULA_START or text[lead:lead + 1] in _FORMULA_START:
+        text = "'" + (text[: max_chars - 1] if max_chars is not None else text)
+    return text
 
 
 def format_value(value) -> str:
@@ -47,6 +66,12 @@ def to_json_obj(item: Extraction | PolicyRecord, rubric: Rubric | None = None) -
                   for fid in fact_ids() if fid in facts},
         "scores": score(facts, rubric).to_dict(),
     }
+
+
+def evidence_where(e: Evidence) -> str:
+    """Where a quote stands: "p.3", or "p.3 (OCR 95%)" when its page was read by OCR (with
+    the page's mean word confidence)."""
+    return f"p.{e.page}" + (f" (OCR {e.ocr_confidence:.0%})" if e.ocr else "")
 
 
 def needs_review(fact: Fact) -> bool:
@@ -80,7 +105,7 @@ def scorecard_rows(items: Iterable[Extraction | PolicyRecord],
             f = it.facts.get(fid)
             row[fid] = f.value if f else None
             row[f"{fid}.evidence"] = " | ".join(
-                f"p.{e.page}: {e.text}" for e in (f.evidence if f else []))
+                f"{evidence_where(e)}: {e.text}" for e in (f.evidence if f else []))
             if f and needs_review(f):
                 review.append(fid)
         row["needs_review"] = "; ".join(review)

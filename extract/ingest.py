@@ -1,9 +1,10 @@
 """One ingest path: files in, one outcome per file out; one bad file never stops the batch.
 
-    outcomes = ingest_uploads([(name, data), ...], vendor, store, extractor_factory)  # the app
+    outcomes = ingest_uploads([(name, data), ...], vendor, store, extractor_factory)  # in-thread
+    store_one = upload_handler(store, vendor, extractor_factory)  # the app's batch worker
     for outcome in extract_files(paths, extractor_factory): ...                      # the CLI
 
-Both run each file through `run_batch`: a reader's `ExtractError` (unreadable, hostile, too
+All of them run each file through `run_batch`: a reader's `ExtractError` (unreadable, hostile, too
 large, not a policy) becomes an "error" outcome with the reader's own message, anything else an
 "error" outcome with a generic sentence (logged with its traceback; `Outcome.unexpected`). How
 the messages are worded, and how loudly an unexpected error is logged, is the caller's
@@ -25,7 +26,8 @@ from .model import Extraction, User
 from .terms import count_stated
 
 __all__ = ["Outcome", "Wording", "UPLOAD_WORDING", "CLI_WORDING", "run_batch", "ingest_uploads",
-           "extract_files", "collect_paths", "accepted_types", "max_upload_bytes"]
+           "upload_handler", "extract_files", "collect_paths", "accepted_types", "ocr_available",
+           "max_upload_bytes"]
 
 log = logging.getLogger(__name__)
 
@@ -110,14 +112,26 @@ def ingest_uploads(files: Sequence[tuple[str, bytes]], vendor_override: str | No
                    store, extractor_factory: Callable[[], object],
                    on_progress: Callable[[int, str], None] | None = None,
                    limit: int | None = None, actor: User | None = None) -> list[Outcome]:
-    """Read, extract and store each uploaded file (name, bytes).
+    """Read, extract and store each uploaded file (name, bytes), in this thread.
+
+    The app's batches (`extract.batches`) run the same `upload_handler`, one file at a time,
+    in a background worker."""
+    handle = upload_handler(store, vendor_override, extractor_factory, limit, actor)
+    return list(run_batch(files, handle, UPLOAD_WORDING, on_progress))
+
+
+def upload_handler(store, vendor_override: str | None, extractor_factory: Callable[[], object],
+                   limit: int | None = None, actor: User | None = None
+                   ) -> Callable[[str, bytes], Outcome]:
+    """`store_one(name, data) -> Outcome`: the one way an uploaded file is read and stored
+    (run it through `run_batch` with `UPLOAD_WORDING` for the failures).
 
     Nothing stored changes on a failure: a file is only written by one `Store.add` transaction
     after it was read and extracted. The model (`extractor_factory`, called at most once) is
     only loaded when a readable new file needs it: duplicates, oversized and unreadable files
-    are answered without it. Messages are reviewer-readable (`UPLOAD_WORDING`).
+    are answered without it. Messages are reviewer-readable.
     """
-    from .read import read_document  # no model: pypdf / docx / html readers only
+    from .read import read_document_isolated  # readers only, in a worker process
 
     vendor = (vendor_override or "").strip() or None
     limit = limit or max_upload_bytes()
@@ -130,16 +144,28 @@ def ingest_uploads(files: Sequence[tuple[str, bytes]], vendor_override: str | No
         sha = hashlib.sha256(data).hexdigest()
         if (known := store.find_document(sha)) is not None:
             return Outcome(name, "duplicate", _DUPLICATE, known.vendor_id, known.vendor)
-        doc = read_document(data, name)
+        doc = read_document_isolated(data, name)  # a heavy file cannot stall the app
         extraction = extractor().from_document(doc, vendor)
         added = store.add(extraction, vendor=vendor, actor=actor)
         if not added.created:
             return Outcome(name, "duplicate", _DUPLICATE, added.vendor_id, added.vendor)
         n = count_stated(extraction.facts.values())
-        return Outcome(name, "added", f"Added: {n} facts stated.", added.vendor_id,
-                       added.vendor, tuple(doc.warnings), extraction)
+        return Outcome(name, "added", f"Added: {n} facts stated.{_version_note(added, vendor)}",
+                       added.vendor_id, added.vendor, tuple(doc.warnings), extraction)
 
-    return list(run_batch(files, store_one, UPLOAD_WORDING, on_progress))
+    return store_one
+
+
+def _version_note(added, vendor_override: str | None) -> str:
+    """The sentence that says a file became version N of a vendor stored before, with a hint
+    when the vendor was only guessed from the file name (two companies may share a name)."""
+    if (added.version or 1) < 2:
+        return ""
+    note = f" Stored as version {added.version} of {added.vendor}"
+    if vendor_override:  # the reviewer named the vendor: a new version is what they asked for
+        return note + "."
+    return (note + "; if this is a different company, rename the file or set the vendor "
+                   "name.")
 
 
 def max_upload_bytes() -> int:
@@ -153,6 +179,13 @@ def max_upload_bytes() -> int:
     except Exception:  # noqa: BLE001 - the reader may be missing or broken; keep a safe default
         pass
     return 25 * 1024 * 1024
+
+
+def ocr_available() -> bool:
+    """Whether scanned PDFs are read by OCR on this machine (tesseract is installed)."""
+    from .read.ocr import available
+
+    return available()
 
 
 def accepted_types() -> list[str]:

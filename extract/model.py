@@ -27,6 +27,8 @@ __all__ = [
     "DocumentVersion",
     "FactDiff",
     "REVIEW_THRESHOLD",
+    "WatchedSource",
+    "RecheckResult",
 ]
 
 # Facts decided with less confidence are flagged "needs review" (export, UI). Set from the
@@ -39,11 +41,23 @@ FactValue = Union[bool, int, str, None]
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a document: its number and the span of `Document.text` it covers."""
+    """One page of a document: its number and the span of `Document.text` it covers.
+
+    `ocr_confidence` is set for a page read by OCR (no usable text layer): tesseract's mean
+    word confidence on it, 0–1."""
 
     number: int
     start: int
     end: int
+    ocr_confidence: float | None = None
+
+    @property
+    def ocr(self) -> bool:
+        return self.ocr_confidence is not None
+
+    def as_row(self) -> list:
+        """[number, start, end], plus the OCR confidence for an OCR page: `Page(*row)`."""
+        return [self.number, self.start, self.end] + ([self.ocr_confidence] if self.ocr else [])
 
 
 @dataclass
@@ -69,6 +83,10 @@ class Document:
     def n_pages(self) -> int:
         return len(self.pages) or 1
 
+    def ocr_confidence(self, number: int) -> float | None:
+        """The OCR word confidence of page `number`, or None when its text layer was read."""
+        return next((p.ocr_confidence for p in self.pages if p.number == number), None)
+
 
 @dataclass(frozen=True)
 class Clause:
@@ -89,26 +107,37 @@ class Clause:
 
 @dataclass(frozen=True)
 class Evidence:
-    """The exact text that proves a fact, and where it stands in the document."""
+    """The exact text that proves a fact, and where it stands in the document.
+
+    `ocr_confidence` is set when the text was read by OCR: its page's mean word confidence."""
 
     text: str
     page: int
     start: int
     end: int
     section: str = ""
+    ocr_confidence: float | None = None
+
+    @property
+    def ocr(self) -> bool:
+        return self.ocr_confidence is not None
 
     @classmethod
     def of(cls, clause: Clause) -> "Evidence":
         return cls(clause.text, clause.page, clause.start, clause.end, clause.section)
 
     def to_dict(self) -> dict:
-        return {"text": self.text, "page": self.page, "start": self.start,
-                "end": self.end, "section": self.section}
+        d = {"text": self.text, "page": self.page, "start": self.start,
+             "end": self.end, "section": self.section}
+        if self.ocr:  # only then: text evidence keeps the keys it always had
+            d |= {"ocr": True, "ocr_confidence": round(float(self.ocr_confidence), 3)}
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Evidence":
+        ocr = float(d.get("ocr_confidence", 0.0)) if d.get("ocr") else None
         return cls(str(d.get("text", "")), int(d.get("page", 1)), int(d.get("start", 0)),
-                   int(d.get("end", 0)), str(d.get("section", "") or ""))
+                   int(d.get("end", 0)), str(d.get("section", "") or ""), ocr)
 
 
 @dataclass
@@ -278,3 +307,41 @@ class FactDiff:
     @property
     def new_value(self) -> FactValue:
         return self.new.value if self.new else None
+
+
+@dataclass(frozen=True)
+class WatchedSource:
+    """A vendor added by URL: where its policy lives and what the last check found.
+
+    `last_status` is "added", "unchanged", "changed" or "failed" (`last_message` says why);
+    `unseen_change`: the policy changed since the asking reviewer last opened the vendor."""
+
+    vendor_id: int
+    vendor: str
+    url: str
+    added_at: str
+    last_checked_at: str
+    last_changed_at: str = ""
+    last_status: str = "added"
+    last_message: str = ""
+    etag: str = ""
+    last_modified: str = ""
+    unseen_change: bool = False
+
+
+@dataclass(frozen=True)
+class RecheckResult:
+    """One re-check of a URL vendor: "unchanged" (only the check time recorded), "changed" (a
+    new version; `diff` holds the facts gained, lost and changed) or "failed" (nothing changed;
+    `message` says why)."""
+
+    vendor_id: int
+    vendor: str
+    url: str
+    status: str
+    message: str
+    diff: tuple[FactDiff, ...] = ()
+    document_id: int | None = None
+
+    def count(self, change: str) -> int:
+        return sum(d.change == change for d in self.diff)

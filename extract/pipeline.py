@@ -20,11 +20,13 @@ import re
 import threading
 import time
 from collections import deque
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator, Union
 
 from .errors import ExtractError
-from .model import Document, Extraction
+from .model import Document, Extraction, Fact
+from .names import clean_vendor_name
 from .segment import segment
 from .settings import settings
 from .taxonomy import TAXONOMY_VERSION
@@ -37,14 +39,40 @@ EXTRACTOR_VERSION = f"taxonomy-{TAXONOMY_VERSION}/extractor-4"
 Source = Union[str, os.PathLike, bytes, tuple]
 
 
+# One trailing token that names the document, not the vendor: "privacy policy", a version
+# ("v2", "v2.1", "2"), a date part ("2024", "05"), "final", "copy", "(1)". Only whole tokens
+# (after a separator, or the whole stem): "nav0" and "acme-dev2" keep their digits.
+_NOT_VENDOR_TAIL = re.compile(
+    r"(?i)(?:^|[-_\s.]+)(?:privacy(?:[-_\s.]*(?:policy|notice|statement))?|policy|notice"
+    r"|statement|v\d+(?:\.\d+)*|\d+(?:\.\d+)*|final|copy|draft|\(\d+\))$")
+
+
 def vendor_from_filename(filename: str) -> str:
-    """Guess a vendor name from a file name: "acme-cloud_privacy-policy.pdf" → "Acme Cloud"."""
-    stem = Path(filename).stem
-    stem = re.sub(r"(?i)[-_ ]*(privacy[-_ ]*(policy|notice|statement)?|policy|v?\d+(\.\d+)*|final|copy)$",
-                  "", stem) or stem
+    """Guess a vendor name from a file name: "acme-cloud_privacy-policy-v2.pdf" → "Acme Cloud".
+
+    Document words, versions and dates are cut from the end only as separate tokens; the
+    name is cleaned like a typed one (NFC, no invisible characters)."""
+    stem = clean_vendor_name(Path(filename).stem)
+    while (m := _NOT_VENDOR_TAIL.search(stem)) and m.start() > 0:
+        stem = stem[: m.start()]
     words = [w for w in re.split(r"[-_\s.]+", stem) if w]
     name = " ".join(w if w.isupper() and len(w) > 1 else w.capitalize() for w in words)
-    return name[:80] or "Unnamed vendor"
+    return name[:80].strip() or "Unnamed vendor"
+
+
+def _mark_ocr(facts: dict[str, Fact], doc: Document) -> None:
+    """Mark evidence quoted from pages read by OCR with the page's word confidence, and
+    weigh each fact's confidence by that of its evidence (the mean over its quotes, a page
+    with a text layer counting 1): a misread word can change a fact."""
+    if not any(p.ocr for p in doc.pages):
+        return
+    for fact in facts.values():
+        if not fact.evidence:
+            continue
+        fact.evidence = [replace(e, ocr_confidence=doc.ocr_confidence(e.page))
+                         for e in fact.evidence]
+        weight = sum(e.ocr_confidence if e.ocr else 1.0 for e in fact.evidence)
+        fact.confidence = min(1.0, fact.confidence * weight / len(fact.evidence))
 
 
 def fast_path_enabled() -> bool:
@@ -187,6 +215,7 @@ class Extractor:
             facts = engine.extract(clauses)
         finally:
             tls.precomputed = None
+        _mark_ocr(facts, doc)
         t4 = time.perf_counter()
         if timings is not None:
             timings["segment"] = t1 - t0

@@ -2,16 +2,17 @@
 printable per-vendor HTML report.
 
 Vendor names, file names, quotes and reviewer notes are third-party text: in the workbook every
-text cell goes through `safe_cell` (no formulas), in the HTML through `html.escape`.
+text cell goes through `safe_cell` (no formulas, XML-legal, within Excel's cell limit), in the
+HTML through `html.escape`.
 """
 from __future__ import annotations
 
 import html
 import io
-import re
 from typing import Iterable, Sequence
 
-from .export import audit_value, format_value, safe_cell, scorecard_rows
+from .export import (XLSX_MAX_CHARS, audit_value, evidence_where, format_value, safe_cell,
+                     scorecard_rows)
 from .model import AuditEntry, DocumentVersion, Fact, PolicyRecord
 from .score import GRADE_BANDS, Rubric, score
 from .taxonomy import AREAS, SCORED_AREAS, taxonomy
@@ -20,8 +21,6 @@ from .terms import AREA_TITLES, is_stated
 __all__ = ["to_xlsx", "vendor_report_html", "AREA_SHEETS", "display_value"]
 
 AREA_SHEETS = AREA_TITLES  # one sheet per area, named by its title
-# XML 1.0 forbids these control characters; openpyxl refuses them (same set as its own check).
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def display_value(fact: Fact | None) -> str:
@@ -32,14 +31,15 @@ def display_value(fact: Fact | None) -> str:
 
 
 def _xl(value):
-    """A workbook cell: numbers stay numbers, text is formula-safe and XML-legal."""
+    """A workbook cell: numbers stay numbers, everything else is `safe_cell` text (the last
+    step, so nothing after it can turn a cell back into a formula)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
-    return _ILLEGAL.sub("", safe_cell(value))
+    return safe_cell(value, max_chars=XLSX_MAX_CHARS)
 
 
 def _evidence_text(fact: Fact | None) -> str:
-    return "\n".join(f"p.{e.page}" + (f" ({e.section})" if e.section else "") + f": {e.text}"
+    return "\n".join(evidence_where(e) + (f" ({e.section})" if e.section else "") + f": {e.text}"
                      for e in (fact.evidence if fact else []))
 
 
@@ -57,18 +57,19 @@ def to_xlsx(records: Sequence[PolicyRecord], rubric: Rubric | None = None) -> by
     ws.title = "Matrix"
     head = ["vendor", "review_status", "grade", "overall", *SCORED_AREAS,
             *(s.id for s in specs), "reviewed_facts"]
-    ws.append(head)
+    ws.append([_xl(h) for h in head])
     for row in rows:
         rec = by_name.get(row["vendor"])
         facts = rec.facts if rec else {}
-        ws.append([_xl(row["vendor"]), _xl(row.get("review_status", "")), _xl(row["grade"]),
-                   row["overall"], *(row[a] for a in SCORED_AREAS),
-                   *(_xl(display_value(facts.get(s.id))) for s in specs),
-                   _xl(row.get("reviewed_facts", ""))])
+        ws.append([_xl(v) for v in (
+            row["vendor"], row.get("review_status", ""), row["grade"], row["overall"],
+            *(row[a] for a in SCORED_AREAS), *(display_value(facts.get(s.id)) for s in specs),
+            row.get("reviewed_facts", ""))])
     for area in AREAS:
         sheet = wb.create_sheet(AREA_SHEETS[area])
-        sheet.append(["vendor", "fact_id", "fact", "value", "reviewed", "extracted_value",
-                      "override_note", "reviewer", "confidence", "evidence"])
+        sheet.append([_xl(h) for h in ("vendor", "fact_id", "fact", "value", "reviewed",
+                                       "extracted_value", "override_note", "reviewer",
+                                       "confidence", "evidence")])
         for row in rows:
             rec = by_name.get(row["vendor"])
             if rec is None:
@@ -79,12 +80,11 @@ def to_xlsx(records: Sequence[PolicyRecord], rubric: Rubric | None = None) -> by
                 f = rec.facts.get(s.id)
                 ov = getattr(rec, "overrides", {}).get(s.id)
                 extracted = (getattr(rec, "extracted", None) or rec.facts).get(s.id)
-                sheet.append([_xl(rec.vendor), s.id, _xl(s.label), _xl(display_value(f)),
-                              "yes" if ov else "no",
-                              _xl(display_value(extracted)) if ov else "",
-                              _xl(ov.note) if ov else "", _xl(ov.reviewer) if ov else "",
-                              round(float(f.confidence), 3) if f else "",
-                              _xl(_evidence_text(extracted or f))])
+                sheet.append([_xl(v) for v in (
+                    rec.vendor, s.id, s.label, display_value(f), "yes" if ov else "no",
+                    display_value(extracted) if ov else "", ov.note if ov else "",
+                    ov.reviewer if ov else "", round(float(f.confidence), 3) if f else "",
+                    _evidence_text(extracted or f))])
         for col, width in zip("ABCDEFGHIJ", (28, 28, 34, 14, 9, 14, 30, 16, 11, 90)):
             sheet.column_dimensions[col].width = width
         for cell in sheet["J"][1:]:

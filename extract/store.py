@@ -13,6 +13,7 @@ the trail outlives deleted vendors). Writes take the acting `User`; a viewer is 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from typing import Iterator
 
 from .auth import require_write
 from .errors import StoreError
+from .names import clean_vendor_name
 from .settings import settings
 from .model import (REVIEW_STATUSES, AuditEntry, Document, DocumentVersion, Extraction, Fact,
                     FactValue, Override, Page, PolicyRecord, User, VendorReview)
@@ -144,6 +146,7 @@ class AddResult:
     document_id: int
     created: bool
     vendor: str
+    version: int | None = None  # the new document's version number (None: nothing stored)
 
 
 def _now() -> str:
@@ -160,19 +163,20 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as con:
                 con.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, OSError) as exc:
             raise StoreError(self._explain(exc)) from exc
-        except OSError as exc:
-            raise StoreError(f"Cannot create the database at {self.path}: {exc}.") from exc
 
     # -- plumbing -----------------------------------------------------------------------
-    def _explain(self, exc: Exception) -> str:
+    def _explain(self, exc: Exception) -> str:  # users read the file name; the log, its path
+        logging.getLogger(__name__).warning("database %s: %r", self.path, exc)
+        if isinstance(exc, OSError):
+            return f"Cannot create the database {self.path.name}: {exc.strerror or 'failed'}."
         msg = str(exc).lower()
         if "locked" in msg or "busy" in msg:
             return (f"The database {self.path.name} is locked by another process; "
                     "try again in a moment.")
         if "not a database" in msg or "malformed" in msg or "corrupt" in msg:
-            return (f"The database file {self.path} is damaged or is not a database. "
+            return (f"The database file {self.path.name} is damaged or is not a database. "
                     "Move it aside (or set PRIVACY_DB to another file) and restart.")
         return f"Database error in {self.path.name}: {exc}."
 
@@ -229,7 +233,8 @@ class Store:
 
         A new document of a known vendor is its next version; the upload is audited."""
         user = require_write(actor, "upload policies")
-        name = (vendor or ex.vendor).strip() or "Unnamed vendor"
+        # One canonical form (NFC, no invisible characters): look-alike names are one vendor.
+        name = clean_vendor_name(vendor) or clean_vendor_name(ex.vendor) or "Unnamed vendor"
         with self._tx() as con:
             row = con.execute(_FIND_DOCUMENT, (ex.sha256,)).fetchone()
             if row:
@@ -247,13 +252,13 @@ class Store:
             did = cur.lastrowid
             self._write_facts(con, did, ex.facts)
             con.execute("INSERT INTO document_pages(document_id, pages) VALUES (?, ?)",
-                        (did, json.dumps([[p.number, p.start, p.end] for p in doc.pages])))
+                        (did, json.dumps([p.as_row() for p in doc.pages])))
             version = con.execute("SELECT COUNT(*) FROM documents WHERE vendor_id = ?",
                                   (vid,)).fetchone()[0]
             self._audit(con, user, "upload", vid, vname, doc.filename, None,
                         {"version": version, "sha256": doc.sha256,
                          "extractor_version": ex.extractor_version})
-            return AddResult(vid, did, True, vname)
+            return AddResult(vid, did, True, vname, version)
 
     @staticmethod
     def _write_facts(con: sqlite3.Connection, document_id: int, facts: dict[str, Fact]) -> None:

@@ -9,7 +9,11 @@ from pages import ui
 ui.require_app_shell()
 
 st.title("Audit trail")
-entries = ui.get_store().audit_log()
+try:
+    entries = ui.get_store().audit_log()
+except ui.StoreError as exc:  # locked or damaged: the message, never a traceback
+    st.error(ui.escape(exc), icon=":material/error:")
+    ui.stop()
 if not entries:
     st.info("Nothing recorded yet.")
     ui.stop()

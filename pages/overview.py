@@ -1,13 +1,20 @@
 """Overview: every vendor's facts in one matrix, the score table and the ranking."""
+from datetime import timedelta
+
 import streamlit as st
 
 from pages import ui
+from pages.session.watch import watched_pages
 
 ui.require_app_shell()
 
 st.title("Vendor privacy posture")
 records = ui.load_records()
 rubric = ui.current_rubric()
+try:  # this user's uploads running or just ended (they run on when the Upload page is left)
+    ui.recent_uploads(timedelta(minutes=15), upload_page=ui.PAGE_UPLOAD)
+except ui.StoreError as exc:
+    st.error(ui.escape(exc), icon=":material/error:")
 
 if not records:
     ui.empty_state()
@@ -69,6 +76,8 @@ with area_box:
 # up to ~1.5 s later (python -m extract.bench).
 if st.toggle("Heat-map chart of the same vendors", key="matrix_chart_on") and areas:
     ui.plotly(ui.matrix_figure(shown, areas, rubric), key="matrix_chart")
+
+watched_pages(ui.show_html)  # vendors added by URL: last check, changed since seen
 
 st.subheader("Scores")
 st.dataframe(ui.score_frame(records, rubric), hide_index=True, width="stretch",

@@ -18,7 +18,7 @@ import streamlit as st
 # Most names below are imported for the pages (`ui.escape`, `ui.cell`, ...), not used here.
 from extract.errors import ExtractError, StoreError
 from extract.ingest import Outcome as UploadResult
-from extract.ingest import accepted_types, max_upload_bytes
+from extract.ingest import accepted_types, max_upload_bytes, ocr_available
 from extract.ingest import ingest_uploads as process_uploads
 from extract.model import REVIEW_STATUSES, PolicyRecord
 from extract.score import DEFAULT_WEIGHTS, GRADE_BANDS, JURISDICTIONS, RUBRIC_TEXT, Rubric
@@ -45,6 +45,8 @@ from pages.session.rubric import (CUSTOM_AGE, DEFAULT_JURISDICTION, JURISDICTION
                                   init_rubric_state, jurisdiction_label, required_age,
                                   reset_rubric)
 from pages.session.store import bump_version, cached_records, db_path, get_extractor, open_store
+from pages.session.uploads import (follow_batch, item_result, latest_unfinished,
+                                 recent_uploads, submit_uploads)
 
 # Page files, relative to app.py; st.page_link / st.switch_page take these paths.
 PAGE_OVERVIEW = "pages/overview.py"

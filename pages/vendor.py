@@ -2,6 +2,7 @@
 import streamlit as st
 
 from pages import ui
+from pages.session.watch import recheck_panel
 
 ui.require_app_shell()
 
@@ -47,6 +48,7 @@ st.title(ui.escape(rec.vendor), anchor=False)
 st.caption(f"Source file: {ui.escape(rec.source)} · {rec.media_type.upper()}, "
            f"{rec.n_pages} page(s) · uploaded {ui.escape(rec.uploaded_at)}  \n"
            f"SHA-256: `{rec.sha256}`")
+recheck_panel(rec, rubric, ui.show_html)  # vendors added by URL: source, re-check, diff
 st.markdown(f"Review status: **{ui.escape(ui.status_label(rec.review_status))}**"
             + (f" — {ui.escape(rec.review.comment)}" if rec.review and rec.review.comment else "")
             + (f" · {len(rec.overrides)} fact(s) overridden by reviewers ({ui.REVIEWED_MARK})"

@@ -10,7 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from extract.auth import (UserEntry, UsersFileError, authenticate, hash_password, load_users,
-                          require_write, save_users, verify_password)
+                          needs_rehash, read_users, require_write, save_users,
+                          verify_password)
+from extract.auth import sign_in as sign_in_with_file  # `sign_in` below signs in to the app
 from extract.errors import PermissionDenied
 from extract.model import User
 from extract.store import Store
@@ -157,7 +159,8 @@ def test_viewer_signed_in_cannot_override_or_delete(users_file, tmp_db):
     assert "delete_vendor" not in {b.key for b in at.button}
     at.switch_page("pages/upload.py").run()
     assert not [u for u in at.get("file_uploader")]
-    assert Store(tmp_db).audit_log()[0].action == "upload"  # only the seeding
+    # only the seeding and the sign-in: nothing the viewer did was written
+    assert {e.action for e in Store(tmp_db).audit_log()} == {"upload", "sign-in"}
 
 
 def test_reviewer_signed_in_overrides_under_their_name(users_file, tmp_db):
@@ -193,3 +196,173 @@ def test_without_sign_in_the_sidebar_says_so_and_names_the_reviewer(tmp_db, monk
     assert at.text_input(key="reviewer_name").value == "local reviewer"
     config = (ROOT / ".streamlit" / "config.toml").read_text()
     assert 'address = "localhost"' in config
+
+
+# ----------------------------------------------------------------------------- hash cost
+def scrypt_hash(password: str, n: int) -> str:
+    """A hash as an older release wrote it (scrypt with cost `n`)."""
+    import base64
+    import hashlib
+
+    salt = b"an-old-salt-1234"
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=8, p=1, dklen=32)
+    return f"scrypt${n}$8$1${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def test_new_hashes_use_scrypt_n_2_17():
+    fields = hash_password("pw").split("$")
+    assert fields[:4] == ["scrypt", "131072", "8", "1"]
+    assert not needs_rehash(hash_password("pw"))
+    assert needs_rehash(scrypt_hash("pw", 2 ** 14)) and needs_rehash("pbkdf2_sha256$1$a$b")
+
+
+@pytest.fixture
+def scrypt_calls(monkeypatch):
+    """Every scrypt run, as the cost `n` it was asked for."""
+    import hashlib
+
+    calls, real = [], hashlib.scrypt
+
+    def counting(*args, **kw):
+        calls.append(kw["n"])
+        return real(*args, **kw)
+
+    monkeypatch.setattr(hashlib, "scrypt", counting)
+    return calls
+
+
+def test_unknown_and_known_names_cost_the_same_one_scrypt_run(scrypt_calls):
+    users = {"ann": UserEntry("Ann", "reviewer", hash_password("ann-pw")),
+             "nopw": UserEntry("NoPw", "viewer", "")}
+    cost = {}
+    for label, name, password in [("unknown", "nobody", "x"), ("unknown again", "eve", "y"),
+                                  ("known, wrong", "ann", "x"), ("known, right", "ann", "ann-pw"),
+                                  ("no password set", "nopw", "x")]:
+        scrypt_calls.clear()
+        authenticate(users, name, password)
+        cost[label] = list(scrypt_calls)
+    assert set(map(tuple, cost.values())) == {(2 ** 17,)}, cost
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".json"])
+def test_old_hash_verifies_and_is_rehashed_on_sign_in(tmp_path, suffix, scrypt_calls):
+    path = tmp_path / f"users{suffix}"
+    old = scrypt_hash("ann-pw", 2 ** 14)
+    if suffix == ".json":
+        path.write_text(json.dumps({"users": {"Ann": {"role": "reviewer", "password": old,
+                                                      "email": "ann@example.org"},
+                                              "Bob": {"role": "viewer", "password": "pbkdf2"}}},
+                                   indent=2))
+    else:
+        path.write_text(f"# our team\n[users.Ann]\nrole = 'reviewer'  # since May\n"
+                        f"password = '{old}'\n\n[users.Bob]\nrole = 'viewer'\npassword = 'x'\n")
+    path.chmod(0o640)
+    before = path.read_text()
+    assert sign_in_with_file(path, "ann", "wrong") is None
+    assert path.read_text() == before  # a wrong password re-hashes nothing
+    assert sign_in_with_file(path, "ann", "ann-pw") == User("Ann", "reviewer")
+    new = load_users(path)["ann"].password_hash
+    assert new.startswith("scrypt$131072$8$1$") and verify_password("ann-pw", new)
+    # everything else byte for byte: comments, the other user, extra fields, permissions
+    assert path.read_text() == before.replace(old, new)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
+    scrypt_calls.clear()
+    assert sign_in_with_file(path, "ann", "ann-pw") == User("Ann", "reviewer")
+    assert scrypt_calls == [2 ** 17]  # verified once, no second re-hash
+
+
+def test_read_only_users_file_keeps_old_hash_and_logs(tmp_path, caplog):
+    path = tmp_path / "users.toml"
+    old = scrypt_hash("ann-pw", 2 ** 14)
+    save_users(path, {"ann": UserEntry("Ann", "reviewer", old)})
+    path.chmod(0o400)
+    before = path.read_text()
+    with caplog.at_level("WARNING", logger="extract.auth"):
+        assert sign_in_with_file(path, "ann", "ann-pw") == User("Ann", "reviewer")
+    assert path.read_text() == before
+    assert "not upgraded" in caplog.text and "read-only" in caplog.text
+    assert "ann-pw" not in caplog.text
+
+
+def test_read_users_rereads_only_a_changed_file(tmp_path, monkeypatch):
+    import extract.auth as auth
+
+    path = tmp_path / "users.toml"
+    save_users(path, {"ann": UserEntry("Ann", "reviewer", "h")})
+    loads = []
+    real = auth.load_users
+    monkeypatch.setattr(auth, "load_users", lambda p: loads.append(p) or real(p))
+    assert read_users(path)["ann"].role == "reviewer"
+    assert read_users(path)["ann"].role == "reviewer" and len(loads) == 1
+    save_users(path, {"ann": UserEntry("Ann", "viewer", "h")})
+    assert read_users(path)["ann"].role == "viewer" and len(loads) == 2
+    path.unlink()
+    assert read_users(path) == {}
+
+
+# ----------------------------------------------------------------------------- roles on every write
+def set_role(path: Path, key: str, role: str | None) -> None:
+    """What an admin does with `python -m extract.users`: change a role, or remove the user."""
+    users = load_users(path)
+    if role is None:
+        users.pop(key)
+    else:
+        users[key] = UserEntry(users[key].name, role, users[key].password_hash)
+    save_users(path, users)
+
+
+def test_reviewer_demoted_while_signed_in_is_refused_on_the_next_write(users_file, tmp_db):
+    at = sign_in("ann", "ann-pw")
+    at.switch_page("pages/review.py").run()
+    at.selectbox(key="review_status").set_value("approved")
+    set_role(users_file, "ann", "viewer")  # while Ann's page is open
+    at.button(key="save_status").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert Store(tmp_db).reviews() == {}  # nothing stored
+    assert any("changed from reviewer to viewer" in w.value for w in at.warning)
+    assert any("Signed in as **Ann** (viewer)" in m.value for m in at.sidebar.markdown)
+    assert "save_status" not in {b.key for b in at.button}
+    at.switch_page("pages/upload.py").run()
+    assert not [u for u in at.get("file_uploader")]
+    set_role(users_file, "ann", "reviewer")  # promoted again: writes work at once
+    at.switch_page("pages/review.py").run()
+    at.selectbox(key="review_status").set_value("approved")
+    at.button(key="save_status").click().run()
+    assert [r.status for r in Store(tmp_db).reviews().values()] == ["approved"]
+
+
+def test_user_removed_from_the_users_file_is_signed_out(users_file, tmp_db):
+    at = sign_in("ann", "ann-pw")
+    at.switch_page("pages/review.py").run()
+    set_role(users_file, "ann", None)
+    at.button(key="save_status").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert Store(tmp_db).reviews() == {}
+    assert at.text_input(key="signin_password") is not None
+    assert any("no longer in the users file" in e.value for e in at.error)
+    assert "Review & history" not in [t.value for t in at.title]
+
+
+# ----------------------------------------------------------------------------- throttling
+def test_app_locks_an_account_after_five_wrong_passwords(users_file, tmp_db):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    for i in range(5):
+        at.text_input(key="signin_user").set_value("ann")
+        at.text_input(key="signin_password").set_value(f"guess-{i}")
+        at.button(key="signin_submit").click().run()
+    # (messages are Markdown-escaped: "sign\\-ins")
+    assert any("Too many failed sign" in e.value and "for this account" in e.value
+               for e in at.error)
+    at.text_input(key="signin_user").set_value("ann")  # the form is cleared after each try
+    at.text_input(key="signin_password").set_value("ann-pw")  # the right one: refused too
+    at.button(key="signin_submit").click().run()
+    assert any("Try again in" in e.value for e in at.error)
+    assert at.text_input(key="signin_password") is not None
+    # a new session (another tab) is refused as well
+    at = sign_in("ann", "ann-pw")
+    assert any("Too many failed sign" in e.value for e in at.error)
+    actions = [(e.action, e.actor, e.role) for e in Store(tmp_db).audit_log()]
+    assert actions.count(("sign-in failed", "ann", "anonymous")) == 5
+    assert ("sign-in locked", "ann", "anonymous") in actions
+    assert not any(e.action == "sign-in" for e in Store(tmp_db).audit_log())

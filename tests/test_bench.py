@@ -52,6 +52,18 @@ def test_quick_bench_writes_the_documented_structure(quick_bench):
     assert "Targets" in stdout and "Per policy" in stdout
 
 
+def test_quick_bench_reports_ocr_seconds_per_page(quick_bench):
+    from extract.read import ocr
+
+    res, stdout = quick_bench
+    if not ocr.available():
+        assert res["ocr"] == {"skipped": "tesseract not installed"}
+        pytest.skip("tesseract is not installed: the bench reports OCR as skipped")
+    assert res["ocr"]["pages"] >= 1 and res["ocr"]["seconds_per_page"] > 0
+    assert 0 < res["ocr"]["mean_word_confidence"] <= 1
+    assert "OCR (scanned PDF)" in stdout
+
+
 def test_fast_and_slow_paths_give_identical_facts(quick_bench):
     res, _ = quick_bench
     assert res["per_policy"]["identical_facts"] is True

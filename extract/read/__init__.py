@@ -10,6 +10,10 @@ Limits (see `Limits`, `LIMITS`) protect the app from hostile or absurd files: up
 page count, characters of text, wall-clock time, PDF stream inflation and parsing work,
 DOCX unpacked size. pypdf's own guards are tightened while we read (see `pdf._pdf_config`).
 `LIMITS` here is the one in force: replace it (e.g. `monkeypatch.setattr`) to change them.
+HTML and Word XML are checked before parsing (`markup`) and bounded while parsed.
+
+`read_document_isolated` is the same read in a worker process with a memory and a time limit
+(`worker`): the app reads uploads that way, so one heavy file cannot stall other sessions.
 
 The package, one module per concern:
 
@@ -18,9 +22,12 @@ The package, one module per concern:
     limits      `Limits` (from `extract.settings`), the limits in force, size refusals
     lines       shared line shaping: characters, bullets, hyphens, wrapped lines
     decode      text bytes → str (BOMs, charsets, UTF-16 without BOM)
+    markup      cheap checks of HTML and Word XML before parsing (tags, attributes, ...)
+    worker      `read_document_isolated`: the read in a limited worker process
     plain markdown html docx      one reader per format
     pdf         the pypdf side: open, limits, per-page text with layout gaps
     pdf_pages   PDF page texts → clean pages (repairs, running headers, page breaks)
+    ocr         PDF pages without a text layer → text by OCR (pypdfium2 + tesseract)
 """
 from __future__ import annotations
 
@@ -34,8 +41,11 @@ from extract.model import Document
 from .assemble import NOT_ENGLISH_WARNING  # noqa: F401 - part of the API (warnings)
 from .dispatch import SUPPORTED_SUFFIXES, read
 from .limits import LIMITS, MiB, Limits, current, too_large_message  # noqa: F401 - MiB as before
+from .worker import read_document_isolated
+from .ocr import ocr_progress
 
-__all__ = ["read_document", "read_path", "SUPPORTED_SUFFIXES", "LIMITS", "Limits"]
+__all__ = ["read_document", "read_document_isolated", "read_path", "SUPPORTED_SUFFIXES", "LIMITS", "Limits",
+           "ocr_progress"]
 
 log = logging.getLogger(__name__)
 

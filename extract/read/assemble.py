@@ -25,11 +25,13 @@ class Text:
 
     pages: list[str]
     warnings: list[str] = field(default_factory=list)
+    ocr: dict[int, float] = field(default_factory=dict)  # page number → OCR word confidence
 
 
 def document(filename: str, data: bytes, media_type: str, page_texts: list[str],
-             warnings: list[str]) -> Document:
-    """Join page texts into a `Document`, checking it holds text and is within limits."""
+             warnings: list[str], ocr: dict[int, float] | None = None) -> Document:
+    """Join page texts into a `Document`, checking it holds text and is within limits;
+    `ocr` gives the OCR word confidence of each page read by OCR."""
     text = "\n\n".join(page_texts)
     if not any(ch.isalpha() for ch in text):
         raise NoPolicyText(f"“{filename}” contains no readable text.")
@@ -37,7 +39,7 @@ def document(filename: str, data: bytes, media_type: str, page_texts: list[str],
         raise FileTooLarge(too_many_chars(filename))
     pages, start = [], 0
     for number, page_text in enumerate(page_texts, start=1):
-        pages.append(Page(number, start, start + len(page_text)))
+        pages.append(Page(number, start, start + len(page_text), (ocr or {}).get(number)))
         start += len(page_text) + 2
     if not looks_english(text):
         warnings.append(NOT_ENGLISH_WARNING)

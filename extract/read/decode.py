@@ -1,12 +1,14 @@
 """Text bytes → str: byte-order marks, a declared charset, UTF-8, Windows-1252, Latin-1.
 
-Shared by the plain-text, Markdown and HTML readers.
+Shared by the plain-text, Markdown and HTML readers. A declared charset (an HTML page's
+<meta charset>) is trusted only when the bytes decode cleanly in it and are not UTF-8 text
+that a single-byte charset would turn into "Ã©"-style pairs; otherwise the usual guess is
+used and a warning names both charsets.
 """
 from __future__ import annotations
 
 import codecs
-import contextlib
-import unicodedata
+import re
 
 from extract.errors import CorruptFile
 
@@ -15,43 +17,87 @@ __all__ = ["decode"]
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"),
          (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF16_LE, "utf-16-le"),
          (codecs.BOM_UTF16_BE, "utf-16-be"))
+# Unicode category Cc except the usual whitespace: counted in C, not per character.
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_SHOWN = {"utf-8": "UTF-8", "cp1252": "Windows-1252", "latin-1": "Latin-1"}
 
 
-def decode(data: bytes, filename: str, declared: str | None = None) -> tuple[str, list[str]]:
-    """Decode text bytes: BOM, then `declared` charset, then UTF-8, Windows-1252, Latin-1.
+def decode(data: bytes, filename: str, declared: str | None = None,
+           label: str | None = None) -> tuple[str, list[str]]:
+    """Decode text bytes: BOM, then `declared` charset (`label`: its name as the file wrote
+    it), then UTF-8, Windows-1252, Latin-1.
 
     Raises CorruptFile if the result is mostly control characters (a binary file).
     """
-    text, warnings = _decode_guess(data, filename, declared)
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+    text, warnings = _decode_guess(data, filename, declared, label or declared)
+    controls = len(text) - len(_CONTROLS.sub("", text))
     if controls > 0.02 * len(text):
         raise CorruptFile(f"“{filename}” looks like a binary file, not text.")
     return text, warnings
 
 
-def _decode_guess(data: bytes, filename: str, declared: str | None) -> tuple[str, list[str]]:
+def _decode_guess(data: bytes, filename: str, declared: str | None,
+                  label: str | None) -> tuple[str, list[str]]:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data[len(bom):].decode(encoding, errors="replace"), []
     utf16 = _utf16_without_bom(data)
     if utf16:
         return data.decode(utf16, errors="replace"), []
-    if declared:
-        with contextlib.suppress(UnicodeDecodeError, LookupError):
-            return data.decode(declared), []
+    if not declared:
+        text, _, warnings = _fallback(data, filename)
+        return text, warnings
+    text = _strict(data, declared)
+    if text is not None and not _utf8_misread(data, declared):
+        return text, []
+    # The declaration lies: mojibake or undecodable bytes. Read it as what it really is.
+    text, used, warnings = _fallback(data, filename)
+    if _codec(used) in (_codec(declared), _codec(label)):  # right charset, a few bad bytes
+        return text, warnings
+    return text, [f"The page declares charset {label} but is not {label}; "
+                  f"read as {_SHOWN.get(used, used)}."]
+
+
+def _codec(name: str | None) -> str | None:
     try:
-        return data.decode("utf-8"), []
-    except UnicodeDecodeError:
-        pass
+        return codecs.lookup(name).name if name else None
+    except LookupError:
+        return None
+
+
+def _strict(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _utf8_misread(data: bytes, declared: str) -> bool:
+    """True if `data` is UTF-8 with non-ASCII text but declared as another charset: read in a
+    single-byte charset it would become "Ã©"-style pairs (real Windows-1252 text is
+    practically never valid UTF-8 once it has accented letters)."""
+    if _codec(declared) == "utf-8" or data.isascii():
+        return False
+    return _strict(data, "utf-8") is not None
+
+
+def _fallback(data: bytes, filename: str) -> tuple[str, str, list[str]]:
+    """UTF-8, mostly-UTF-8 with replacements, Windows-1252, Latin-1: (text, used, warnings)."""
+    text = _strict(data, "utf-8")
+    if text is not None:
+        return text, "utf-8", []
     lenient = data.decode("utf-8", errors="replace")
     bad = lenient.count("\ufffd") - data.count(b"\xef\xbf\xbd")
-    if sum(1 for ch in lenient if ord(ch) > 127) - bad >= 3 * bad:  # mostly valid UTF-8
-        return lenient, [f"“{filename}” contains a few invalid characters; they were replaced."]
-    try:
-        return data.decode("cp1252"), [f"“{filename}” is not UTF-8; it was read as Windows-1252."]
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), [f"“{filename}” has an unknown text encoding; "
-                                        "it was read as Latin-1 and some characters may be wrong."]
+    non_ascii = len(lenient) - len(lenient.encode("ascii", errors="ignore"))
+    if non_ascii - bad >= 3 * bad:  # mostly valid UTF-8
+        return lenient, "utf-8", [f"“{filename}” contains a few invalid characters; "
+                                  "they were replaced."]
+    text = _strict(data, "cp1252")
+    if text is not None:
+        return text, "cp1252", [f"“{filename}” is not UTF-8; it was read as Windows-1252."]
+    return data.decode("latin-1"), "latin-1", [
+        f"“{filename}” has an unknown text encoding; it was read as Latin-1 and some "
+        "characters may be wrong."]
 
 
 def _utf16_without_bom(data: bytes) -> str | None:

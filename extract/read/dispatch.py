@@ -36,7 +36,8 @@ def read(data: bytes, filename: str) -> Document:
     """Detect the type, run its reader, assemble the `Document` (errors propagate)."""
     media_type, warnings = detect_type(data, filename)
     result = READERS[media_type](data, filename)
-    return document(filename, data, media_type, result.pages, warnings + result.warnings)
+    return document(filename, data, media_type, result.pages, warnings + result.warnings,
+                    result.ocr)
 
 
 def detect_type(data: bytes, filename: str) -> tuple[str, list[str]]:

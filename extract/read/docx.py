@@ -1,6 +1,6 @@
 """Word (.docx): word/document.xml streamed to lines (paragraphs, list items, table rows as
 "cell | cell"), after checking the ZIP package against zip-bomb limits; XML constructs Word
-never writes (DTDs, entities) are refused."""
+never writes (DTDs, entities) and absurd tag counts are refused."""
 from __future__ import annotations
 
 import io
@@ -14,6 +14,7 @@ from extract.errors import CorruptFile, FileTooLarge
 from .assemble import Text
 from .limits import MiB, current, refuse_long_text
 from .lines import merge_bullets, normalise_chars, tidy_line
+from .markup import check_xml
 
 __all__ = ["read_docx"]
 
@@ -27,6 +28,7 @@ def read_docx(data: bytes, filename: str) -> Text:
     if re.search(rb"<!\s*(?:DOCTYPE|ENTITY)", xml, re.I) or b"\x00" in xml[:200]:
         # Word never writes these; DTDs enable entity-expansion attacks, UTF-16 would hide them.
         raise CorruptFile(f"“{filename}” contains XML constructs Word never writes; it was not read.")
+    check_xml(xml, filename)  # each tag costs microseconds to parse: millions would stall
     try:
         lines = _docx_lines(xml)
     except ET.ParseError as exc:

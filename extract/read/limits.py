@@ -1,9 +1,11 @@
 """How much one file may cost to read: `Limits`, the limits in force, and the refusals.
 
-The three limits a deployment sets come from the settings (`extract.settings`), read once
+The limits a deployment sets come from the settings (`extract.settings`), read once
 when this module is imported, exactly as before the settings object existed:
 PRIVACY_MAX_UPLOAD_MB → `max_bytes`, PRIVACY_MAX_PAGES → `max_pages`,
-PRIVACY_MAX_PDF_SECONDS → `max_pdf_seconds`.
+PRIVACY_MAX_PDF_SECONDS → `max_pdf_seconds`; and for OCR (`extract.read.ocr`)
+PRIVACY_MAX_OCR_PAGES → `max_ocr_pages`, PRIVACY_OCR_PAGE_SECONDS → `max_ocr_page_seconds`,
+PRIVACY_MAX_OCR_SECONDS → `max_ocr_seconds`.
 
 The limits in force are `extract.read.LIMITS`; a caller (a test, a tool) may replace that
 attribute, so the readers ask `current()` each time instead of keeping their own copy.
@@ -34,7 +36,21 @@ class Limits:
     max_chars: characters of text, before and after normalisation.
     max_pdf_seconds: wall-clock budget for a PDF, checked between pages and every few
         hundred content-stream operators (env PRIVACY_MAX_PDF_SECONDS).
+    max_ocr_pages: scanned pages (no usable text layer) read by OCR; later ones are
+        skipped with a warning (env PRIVACY_MAX_OCR_PAGES).
+    max_ocr_page_seconds: tesseract's time for one page, then it is stopped and the page
+        skipped with a warning (env PRIVACY_OCR_PAGE_SECONDS).
+    max_ocr_seconds: OCR time for one file; pages after it are skipped with a warning, or
+        the file refused if no page was read (env PRIVACY_MAX_OCR_SECONDS).
     max_html_seconds: wall-clock budget for parsing HTML, checked between 256 KB chunks.
+    max_html_tags: "<" in an HTML page (tags, counted before parsing; about 100,000
+        elements); a page over it is refused before it is parsed.
+    max_html_attributes: attributes in an HTML page, "name=" counted before parsing and
+        every attribute counted while parsing.
+    max_html_tag_chars: the longest tag, comment or declaration (from "<" to ">"), before
+        parsing and while parsing (an unfinished one growing past it is refused at once).
+    max_html_entities: character references ("&…;") in an HTML page, before parsing.
+    max_docx_tags: XML tags in word/document.xml, counted before parsing.
     max_pdf_stream_bytes: what one PDF stream may inflate to (pypdf's own default: 75 MB);
         a page whose stream is larger is skipped with a warning.
     max_pdf_stream_tokens: operators/operands parsed per content stream (pypdf's default
@@ -49,7 +65,15 @@ class Limits:
     max_pages: int = _ENV.max_pages
     max_chars: int = 3_000_000
     max_pdf_seconds: float = _ENV.max_pdf_seconds
+    max_ocr_pages: int = _ENV.max_ocr_pages
+    max_ocr_page_seconds: float = _ENV.ocr_page_seconds
+    max_ocr_seconds: float = _ENV.max_ocr_seconds
     max_html_seconds: float = 60.0
+    max_html_tags: int = 200_000
+    max_html_attributes: int = 400_000
+    max_html_tag_chars: int = 1 * MiB
+    max_html_entities: int = 300_000
+    max_docx_tags: int = 500_000
     max_pdf_stream_bytes: int = 16 * MiB
     max_pdf_stream_tokens: int = 250_000
     max_docx_uncompressed: int = 50 * MiB

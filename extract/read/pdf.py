@@ -1,6 +1,7 @@
 """PDF (.pdf), the pypdf side: open (owner-only encryption unlocked), refuse too many pages,
 extract each page's text with its layout gaps, within pypdf limits tightened for the read and
-a wall-clock budget. The page texts are then cleaned by `pdf_pages.structure_pdf`.
+a wall-clock budget. Pages without a usable text layer are read by OCR (`ocr.read_scans`)
+when tesseract is installed. The page texts are then cleaned by `pdf_pages.structure_pdf`.
 
 pypdf is imported with this module, hence with `extract.read` (as it always was); pages that
 must paint without it import `extract.read` only when a file is read.
@@ -21,6 +22,7 @@ from extract.errors import CorruptFile, EncryptedPDF, ExtractError, FileTooLarge
 
 from .assemble import Text
 from .limits import MiB, current, too_many_chars
+from .ocr import HOW_TO_ENABLE, OcrRead, read_scans
 from .pdf_pages import pages_phrase, structure_pdf
 
 __all__ = ["read_pdf"]
@@ -67,7 +69,21 @@ def read_pdf(data: bytes, filename: str) -> Text:
     with _pdf_limits():
         reader = _open_pdf(data, filename)
         raw_pages, warnings = _extract_pages(reader, filename)
-    return Text(structure_pdf(raw_pages, filename, warnings), warnings)
+    scans = read_scans(data, raw_pages, filename, warnings)
+    for number, text in scans.texts.items():
+        raw_pages[number - 1] = text
+    pages = structure_pdf(raw_pages, filename, warnings, *_scan_notes(scans))
+    return Text(pages, warnings, ocr=dict(scans.confidence))
+
+
+def _scan_notes(scans: OcrRead) -> tuple[str, str]:
+    """What the refusal of a PDF without text, and the warning about its pages without
+    text, add: how to enable OCR when it is off, or that OCR found nothing either."""
+    if not scans.enabled:
+        return f"Ask the vendor for a text PDF. {HOW_TO_ENABLE}", HOW_TO_ENABLE
+    if scans.wanted:
+        return ("OCR found no readable text in it either; ask the vendor for a text PDF.", "")
+    return "", ""
 
 
 def _open_pdf(data: bytes, filename: str) -> pypdf.PdfReader:

@@ -1,5 +1,5 @@
 """PDF page texts → clean page texts: text-layer repairs (`extract.repair`), running headers,
-footers and page numbers removed, broken words and wrapped lines rejoined, a paragraph split
+footers and page numbers removed, broken words and wrapped lines rejoined, a sentence split
 by a page break made whole on the page where it starts; scans refused. No pypdf here."""
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from collections import Counter
 
 from extract.errors import ScannedPDF
 from extract.repair import Repairs, dedupe_runs, deglue, repair_characters
+from extract.segment import split_sentences
 
-from .lines import (MARKER_ONLY, continues, dehyphenate, merge_bullets, reflow,
+from .lines import (_BULLET_LINE, MARKER_ONLY, continues, dehyphenate, merge_bullets, reflow,
                     rejoin_single_words, text_lines, typical_width, vocabulary)
 
 __all__ = ["structure_pdf", "clean_pdf_pages", "pages_phrase"]
+
+_SHORT_ITEM = 400  # characters: a list item shorter is one clause (`extract.segment.segment`)
 
 
 def pages_phrase(numbers: list[int]) -> str:
@@ -30,24 +33,30 @@ def pages_phrase(numbers: list[int]) -> str:
     return f"Page {shown} was" if len(numbers) == 1 else f"Pages {shown} were"
 
 
-def structure_pdf(raw_pages: list[str | None], filename: str, warnings: list[str]) -> list[str]:
+def structure_pdf(raw_pages: list[str | None], filename: str, warnings: list[str],
+                  refusal_note: str = "", blank_note: str = "") -> list[str]:
     """Turn raw page texts into clean page texts (see `clean_pdf_pages`), or refuse scans.
 
     A broken text layer is repaired first (see `extract.repair`); what was repaired is
-    reported in one warning.
+    reported in one warning. `refusal_note` ends the refusal of a PDF without text (what
+    to do instead) and `blank_note` the warning about pages without text (how to enable OCR).
     """
     repairs = Repairs()
     texts = repair_characters([text or "" for text in raw_pages], repairs)
-    pages = clean_pdf_pages([text_lines(text) for text in texts], repairs)
+    pages, width, vocab = _clean_each([text_lines(text) for text in texts], repairs)
+    # Counted before a sentence's continuation moves to the page where it starts: a page
+    # that holds only the end of a long sentence is not blank.
     chars = [sum(len(line.replace(" ", "")) for line in lines) for lines in pages]
     if sum(chars) < 20 * len(pages):
         raise ScannedPDF(f"This PDF has no text layer — it looks scanned, so “{filename}” "
-                         "cannot be read. Ask the vendor for a text PDF or run OCR on it first.")
+                         "cannot be read. " + (refusal_note or "Ask the vendor for a text PDF "
+                                               "or run OCR on it first."))
     blank = [number for number, count in enumerate(chars, start=1)
              if count < 5 and raw_pages[number - 1] is not None]
     if blank:
         warnings.append(f"{pages_phrase(blank)} without text (scanned images or blank); "
-                        "facts there will be missed.")
+                        "facts there will be missed." + (f" {blank_note}" if blank_note else ""))
+    pages = deglue(_join_across_pages(pages, width, vocab), repairs)
     if repairs.warning():
         warnings.append(repairs.warning())
     return ["\n".join(lines) for lines in pages]
@@ -57,6 +66,13 @@ def clean_pdf_pages(pages: list[list[str]], repairs: Repairs | None = None) -> l
     """Remove repeated runs and running headers/footers, rejoin broken words and wrapped
     lines, per page; then split words glued at line breaks, document-wide."""
     repairs = repairs if repairs is not None else Repairs()
+    pages, width, vocab = _clean_each(pages, repairs)
+    return deglue(_join_across_pages(pages, width, vocab), repairs)
+
+
+def _clean_each(pages: list[list[str]], repairs: Repairs
+                ) -> tuple[list[list[str]], float | None, frozenset[str]]:
+    """The per-page part of `clean_pdf_pages`, with the text width and vocabulary it used."""
     pages = [dedupe_runs(lines, repairs) for lines in pages]
     pages = _strip_running_lines(pages)  # "" lines stay: they mark paragraph gaps
     vocab = vocabulary(line for lines in pages for line in lines)
@@ -66,28 +82,51 @@ def clean_pdf_pages(pages: list[list[str]], repairs: Repairs | None = None) -> l
         lines = rejoin_single_words(lines, repairs)
         lines = merge_bullets(dehyphenate(lines, vocab))
         cleaned.append(reflow(lines, width, soft_gaps=True))
-    return deglue(_join_across_pages(cleaned, width, vocab), repairs)
+    return cleaned, width, vocab
 
 
 def _join_across_pages(pages: list[list[str]], width: float | None,
                        vocab: frozenset[str]) -> list[list[str]]:
-    """Move a paragraph's continuation at the top of a page to the page it started on.
+    """Move the end of a sentence broken by a page break to the page the sentence started on.
 
     So a sentence (or word: "marke-" / "ting") broken by a page break stays whole, cited at
-    the page where it starts.
+    the page where it starts. Only that sentence moves: the rest of its paragraph stays on
+    its own page, so each later sentence is cited at its own page. A continuation without a
+    sentence end moves whole, and the next page's continuation follows it.
     """
     previous: list[str] | None = None
     for lines in pages:
         if previous and lines:
-            joined = dehyphenate([previous[-1], lines[0]], vocab)
+            head, tail = _first_sentence(previous[-1], lines[0])
+            joined = dehyphenate([previous[-1], head], vocab)
             if len(joined) == 1:
                 previous[-1] = joined[0]
-                lines.pop(0)
+                _keep_tail(lines, tail)
             elif continues(previous[-1], lines[0], width):
-                previous[-1] = f"{previous[-1]} {lines.pop(0)}"
+                previous[-1] = f"{previous[-1]} {head}"
+                _keep_tail(lines, tail)
         if lines:
             previous = lines
     return pages
+
+
+def _first_sentence(previous: str, line: str) -> tuple[str, str]:
+    """Split `line`, which continues `previous`, after the end of the clause it continues: its
+    first sentence, or all of it after a short list item (the segmenter keeps those whole)."""
+    if _BULLET_LINE.match(previous) and len(previous) + len(line) < _SHORT_ITEM:
+        return line, ""
+    spans = split_sentences(line)
+    if len(spans) < 2:
+        return line, ""
+    return line[:spans[0][1]], line[spans[1][0]:]
+
+
+def _keep_tail(lines: list[str], tail: str) -> None:
+    """The first line has moved up to `tail`: keep the tail, or drop the line."""
+    if tail:
+        lines[0] = tail
+    else:
+        lines.pop(0)
 
 
 _PAGE_NUMBER = re.compile(

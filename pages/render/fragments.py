@@ -28,6 +28,8 @@ _CSS = """
   background:rgba(0,114,178,.06);overflow-wrap:anywhere}
 .pp-quote mark{background:#F0E442;color:#111;padding:0 .1rem}
 .pp-where{color:#555;font-size:.8rem}
+.pp-ocr{display:inline-block;margin-left:.4rem;padding:0 .35rem;border-radius:.3rem;
+  border:1px solid #8a5a00;color:#8a5a00;font-size:.7rem;font-weight:600;cursor:help}
 .pp-legend{display:flex;flex-wrap:wrap;gap:.4rem 1.2rem;align-items:center;font-size:.9rem}
 .pp-swatch{display:inline-block;width:1.1rem;height:1.1rem;border-radius:.2rem;
   vertical-align:middle;margin-right:.35rem;border:1px solid rgba(0,0,0,.2)}
@@ -114,14 +116,25 @@ def _whole_words(text: str, a: int, b: int) -> tuple[int, int]:
 
 
 def evidence_html(c: Cell, spec: FactSpec | None, value_words: Iterable[str] = ()) -> str:
-    """Every evidence quote of a fact, with page and section, keywords highlighted."""
+    """Every evidence quote of a fact, with page and section, keywords highlighted; a quote
+    read by OCR from a scanned page carries an "OCR" badge with the page's word confidence."""
     parts = []
     for e in c.evidence:
         where = f"page {e.page}" + (f" · section “{escape(e.section, 'html')}”"
-                                    if e.section else "")
+                                    if e.section else "") + _ocr_badge(e)
         parts.append(f'<div class="pp-quote">“{highlight(quote_text(e.text), spec, value_words)}”'
                      f'<div class="pp-where">{where}</div></div>')
     return "".join(parts)
+
+
+def _ocr_badge(e) -> str:
+    """The "OCR" badge of a quote read by OCR (nothing for a text-layer quote)."""
+    confidence = getattr(e, "ocr_confidence", None)
+    if confidence is None:
+        return ""
+    tip = (f"Read by OCR from a scanned page (mean word confidence {float(confidence):.0%}): "
+           "check the wording against the document.")
+    return f'<span class="pp-ocr" title="{escape(tip, "html")}">OCR</span>'
 
 
 def fact_html(spec: FactSpec, c: Cell, show_description: bool = True) -> str:

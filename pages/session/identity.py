@@ -1,13 +1,23 @@
-"""Who is acting: sign-in (OIDC or the local users file), roles, and the sidebar identity."""
+"""Who is acting: sign-in (OIDC or the local users file), roles, and the sidebar identity.
+
+Roles are checked on every run, not only at sign-in: a local user's entry is looked up in the
+users file again (re-read when it changes), so a user demoted to viewer loses write access on
+their next click, and a removed user is signed out. OIDC roles come from `[roles]` in
+secrets.toml, also read on every run. Pages pass `current_user()` to every store write.
+"""
 from __future__ import annotations
 
+import time
 from typing import Literal
 
 import streamlit as st
 
-from extract.auth import LOCAL_USER, UsersFileError, authenticate, load_users, users_file_path
+from extract.auth import LOCAL_USER, UsersFileError, read_users, users_file_path
+from extract.errors import ExtractError
 from extract.model import User
+from extract.throttle import SignInThrottle, attempt_sign_in, client_key
 from pages.render.escape import escape
+from pages.session.store import open_store
 
 __all__ = ["AuthMode", "auth_mode", "current_user", "can_write", "sign_in_gate", "sign_out",
            "render_identity", "read_only_notice"]
@@ -49,7 +59,7 @@ def current_user() -> User | None:
     if mode == "oidc":
         return _oidc_user()
     if mode == "local":
-        return st.session_state.get("_user")
+        return _local_user()
     name = str(st.session_state.get("reviewer_name") or "").strip() or LOCAL_USER.name
     return User(name, LOCAL_USER.role)
 
@@ -59,18 +69,56 @@ def can_write() -> bool:
     return bool(user and user.can_write)
 
 
+def _local_user() -> User | None:
+    """The session's user with their role as the users file says now; None once removed."""
+    user = st.session_state.get("_user")
+    if user is None:
+        return None
+    try:
+        entry = read_users(users_file_path()).get(user.name.lower())
+    except UsersFileError as exc:  # fail closed: reading stays, writing waits for a good file
+        st.session_state["_role_notice"] = f"{exc} Changes are refused until it is fixed."
+        return User(user.name, "viewer")
+    if entry is None:
+        st.session_state.pop("_user", None)
+        st.session_state["_signin_error"] = (f"{user.name} is no longer in the users file and "
+                                             "has been signed out.")
+        return None
+    if entry.role != user.role:
+        st.session_state["_user"] = User(entry.name, entry.role)
+        st.session_state["_role_notice"] = (
+            f"Your role changed from {user.role} to {entry.role} in the users file"
+            + ("; you can now read but not upload, override, change statuses or delete."
+               if entry.role == "viewer" else "."))
+    return st.session_state["_user"]
+
+
+def _client() -> str:
+    """This client's throttling key: its IP address, else (localhost, tests) its session."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    try:
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no client context (e.g. AppTest): use the session
+        ip = None
+    ctx = get_script_run_ctx()
+    return client_key(ip if isinstance(ip, str) else None, ctx.session_id if ctx else None)
+
+
 def _sign_in_local(name: str, password: str) -> None:
     try:
-        users = load_users(users_file_path())
-    except UsersFileError as exc:
+        throttle = SignInThrottle(open_store())
+        result = attempt_sign_in(throttle, users_file_path(), name, password, _client())
+    except ExtractError as exc:  # UsersFileError, StoreError: nobody is signed in
         st.session_state["_signin_error"] = str(exc)
         return
-    user = authenticate(users, name, password)
-    if user is None:
-        st.session_state["_signin_error"] = "Unknown user name or wrong password."
+    st.session_state["_signin_lock"] = result.lockout
+    if result.user is None:
+        st.session_state["_signin_error"] = result.message
     else:
-        st.session_state["_user"] = user
+        st.session_state["_user"] = result.user
         st.session_state.pop("_signin_error", None)
+        st.session_state.pop("_role_notice", None)
 
 
 def sign_in_gate() -> bool:
@@ -78,6 +126,8 @@ def sign_in_gate() -> bool:
     sign-in form (local users file) or button (OIDC) instead, and returns False."""
     mode = auth_mode()
     if mode == "none" or current_user() is not None:
+        if notice := st.session_state.pop("_role_notice", None):
+            st.warning(escape(notice), icon=":material/manage_accounts:")
         return True
     st.title("Vendor privacy posture")
     st.subheader("Sign in", anchor=False)
@@ -86,17 +136,33 @@ def sign_in_gate() -> bool:
         if st.button("Sign in", key="signin_oidc", type="primary"):
             st.login()
         return False
-    with st.form("signin_form"):
-        name = st.text_input("User name", key="signin_user")
+    # Cleared after each attempt: the password does not linger in the browser.
+    # Cleared after each attempt: the password does not linger in the browser.
+    with st.form("signin_form", clear_on_submit=True):
+        name = st.text_input("User name", key="signin_user", max_chars=80)
         password = st.text_input("Password", type="password", key="signin_password")
         submitted = st.form_submit_button("Sign in", key="signin_submit", type="primary")
     if submitted:
         _sign_in_local(name, password)
         if "_user" in st.session_state:
             st.rerun()
-    if err := st.session_state.get("_signin_error"):
+    if st.session_state.get("_signin_lock"):
+        _lockout_notice()
+    elif err := st.session_state.get("_signin_error"):
         st.error(escape(err), icon=":material/lock:")
     return False
+
+
+@st.fragment(run_every=1)
+def _lockout_notice() -> None:
+    """The lockout message, counting down each second; says so when signing in is possible."""
+    lock, now = st.session_state.get("_signin_lock"), time.time()
+    if lock is None:
+        return
+    if now < lock.until:
+        st.error(escape(lock.message(now)), icon=":material/lock_clock:")
+    else:
+        st.info("You can try to sign in again now.", icon=":material/lock_open:")
 
 
 def sign_out() -> None:

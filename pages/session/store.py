@@ -8,6 +8,7 @@ import threading
 
 import streamlit as st
 
+from extract.batches import shared_extractor
 from extract.model import PolicyRecord
 from extract.store import Store, default_db_path
 
@@ -74,10 +75,9 @@ def cached_records(store: Store) -> list[PolicyRecord]:
 
 @st.cache_resource(show_spinner="Loading the language model (first upload only, ~10 s)…")
 def get_extractor():
-    """The extraction model, loaded once per process on the first upload."""
-    # Imported here, not at module level: pages that only show stored results must never pull
-    # in torch / sentence-transformers.
-    from extract.pipeline import Extractor
-
-    # warm(): the model loads now, under the spinner, not silently inside the first file.
-    return Extractor().warm()
+    """The extraction model, loaded once per process (shared with the upload worker)."""
+    # Not extract.batches.shared_extractor itself: a page that needs the model shows the
+    # spinner; the upload worker thread calls shared_extractor, which touches no Streamlit.
+    # It is warm (loaded now, under the spinner, not silently inside the first file); torch
+    # is only imported here, never by pages that just show stored results.
+    return shared_extractor()

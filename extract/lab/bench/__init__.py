@@ -13,6 +13,7 @@ Measures, on this machine, with the optimisations on and off:
   `../shared`);
 * the UI with 1,000 synthetic vendors (the functions the pages use, and AppTest runs);
 * cold start: `streamlit run app.py` to the matrix visible in headless Chromium.
+* OCR seconds per page: a seed's pages scanned to images and read by tesseract (`--ocr-pages`).
 
 Results go to stdout and to a JSON file (default `artifacts/bench.json`). Timings are medians
 of several runs; the machine is shared, so they vary: compare ratios, and the load average
@@ -30,6 +31,7 @@ The package, one module per section (`extract/bench.py` is the entry point):
     kernels     encoder variants and int8 (--experiments)
     ui          the UI with many vendors
     cold_start  `streamlit run` to the matrix in Chromium
+    ocr         OCR seconds per page of a scanned PDF
     report      targets and the JSON file
 
 Importing it loads no model, torch or scikit-learn: every section imports what it measures.

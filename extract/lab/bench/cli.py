@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="cold start without Chromium (health check only)")
     ap.add_argument("--no-cold-start", action="store_true")
     ap.add_argument("--no-batch", action="store_true")
+    ap.add_argument("--ocr-pages", type=int, default=3,
+                    help="scanned pages OCR'd for the OCR seconds per page (3; 0: skip)")
     ap.add_argument("--no-accuracy", action="store_true",
                     help="skip the gold recall and evaluation sections")
     ap.add_argument("--experiments", action="store_true",
@@ -63,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore")  # e.g. a stale learned-scorer artefact: not a timing matter
     if args.quick:
         args.reps, args.slow_reps, args.batch = 1, 1, min(args.batch, 4)
+        args.ocr_pages = min(args.ocr_pages, 1)
         args.no_ui = args.no_cold_start = args.no_accuracy = True
     t_start = time.perf_counter()
     res: dict = {"command": " ".join(["python -m extract.bench", *(argv or sys.argv[1:])]),
@@ -126,6 +129,10 @@ def _run_sections(args: argparse.Namespace, items: list[Item], tmp: Path, res: d
 
         big = tmp / f"ui-{args.ui_vendors}.db" if not args.no_ui else None
         res["cold_start"] = bench_cold_start(5, tmp, browser=not args.no_browser, big_db=big)
+    if args.ocr_pages > 0:  # last: the other sections' timings never share the CPU with it
+        from .ocr import bench_ocr
+
+        res["ocr"] = bench_ocr(args.ocr_pages)
 
 
 def _gold_sets() -> list:

@@ -30,6 +30,10 @@ def targets(res: dict) -> list[tuple[str, object, str, bool | None]]:
         rows.append((f"  same batch, peak RSS of the process tree (MB)", r["peak_tree_rss_mb"],
                      f"≤ {TARGETS['batch_rss_mb']:.0f}",
                      r["peak_tree_rss_mb"] <= TARGETS["batch_rss_mb"]))
+    ocr = res.get("ocr")
+    if ocr and ocr.get("seconds_per_page") is not None:
+        rows.append((f"OCR of a scanned page, {ocr['dpi']} dpi (s per page, median of "
+                     f"{ocr['pages']})", ocr["seconds_per_page"], "info", None))
     cs = res.get("cold_start")
     if cs and cs.get("first_paint_s") is not None:
         rows.append(("first paint of the matrix after start (s)", cs["first_paint_s"],
