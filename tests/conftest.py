@@ -2,7 +2,7 @@
 import pytest
 
 from tests.core_fixtures import dev_gold, extractor, seeds_gold  # noqa: F401  (fixtures)
-from tests.e2e_fixtures import browser, console  # noqa: F401  (fixtures)
+from tests.e2e_fixtures import browser, console, session_page  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

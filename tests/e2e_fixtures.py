@@ -9,7 +9,7 @@ import pytest
 
 from tests import e2e_support as e2e
 
-__all__ = ["browser", "console"]
+__all__ = ["browser", "console", "session_page"]
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +37,15 @@ def browser():
 @pytest.fixture
 def console():
     return e2e.ConsoleLog()
+
+
+@pytest.fixture
+def session_page(browser, console):
+    """A new Streamlit session: a fresh browser context (cookies, session state) at 1280×900,
+    its console followed by `console`."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(e2e.APP_TIMEOUT_MS)
+    pg = context.new_page()
+    console.attach(pg)
+    yield pg
+    context.close()

@@ -281,3 +281,12 @@ def full_page_screenshot(page, path: Path) -> None:
         page.set_viewport_size(size)
 
 
+
+
+def assert_clean(page, console, where: str) -> None:
+    """No Streamlit exception on the page and no error in the browser console."""
+    from playwright.sync_api import expect
+
+    expect(page.locator('[data-testid="stException"]'),
+           f"a Streamlit exception is shown on {where}").to_have_count(0)
+    assert not console.errors, f"browser console errors on {where}:\n" + "\n".join(console.errors)

@@ -69,14 +69,6 @@ def _records(server):
         getattr(store, "close", lambda: None)()
 
 
-def _assert_clean(page, console, where: str) -> None:
-    from playwright.sync_api import expect
-
-    expect(page.locator('[data-testid="stException"]'),
-           f"a Streamlit exception is shown on {where}").to_have_count(0)
-    assert not console.errors, f"browser console errors on {where}:\n" + "\n".join(console.errors)
-
-
 def _upload_pdf() -> bytes:
     text = (e2e.ROOT / "data" / "seeds" / SEED).read_text(encoding="utf-8")
     return pdf_from_text(text, header=None)
@@ -124,7 +116,7 @@ def uploaded_vendor(browser, server) -> str:
         expect(done).to_contain_text("Added")
         expect(page.get_by_text("Processed 1 file(s)")).to_be_visible()
         e2e.wait_for_app(page)
-        _assert_clean(page, log, "the Upload page after processing")
+        e2e.assert_clean(page, log, "the Upload page after processing")
     finally:
         context.close()
     return UPLOAD_VENDOR
@@ -144,7 +136,7 @@ def test_every_page_opens_without_errors(page, server, console, app_pages):
         # Our favicon, served by this server, on every page (never a page icon from Google).
         expect(page.locator('link[rel="shortcut icon"]')).to_have_attribute(
             "href", re.compile(rf"^{re.escape(server.url)}/media/\w+\.png$"))
-        _assert_clean(page, console, f"page {app_page.name!r}")
+        e2e.assert_clean(page, console, f"page {app_page.name!r}")
     # The sidebar lists exactly these pages (a page added to app.py is covered above).
     links = page.locator('[data-testid="stSidebarNav"] a')
     expect(links).to_have_count(len(app_pages))
@@ -167,7 +159,7 @@ def test_uploaded_pdf_appears_on_overview(page, server, console, uploaded_vendor
                          "[title*='not intended for children under 18']")
     expect(hover.first).to_have_attribute("title", re.compile(r"\(page \d+\)"))
     expect(table.locator('table[role="grid"] tbody tr')).to_have_count(len(_records(server)))
-    _assert_clean(page, console, "the overview after an upload")
+    e2e.assert_clean(page, console, "the overview after an upload")
 
 
 def test_vendor_page_shows_known_evidence(page, server, console, uploaded_vendor):
@@ -188,7 +180,7 @@ def test_vendor_page_shows_known_evidence(page, server, console, uploaded_vendor
     expect(quote.first.locator("mark").first).to_be_visible()  # matched words highlighted
     expect(quote.first.locator(".pp-where")).to_contain_text(f"page {_pdf_page_of(SEED_SENTENCE)}")
     expect(page.locator(".pp-fact", has=quote).first.locator(".pp-badge")).to_have_text("18")
-    _assert_clean(page, console, "the vendor page")
+    e2e.assert_clean(page, console, "the vendor page")
 
 
 def _select(page, key: str, option: str) -> None:
@@ -245,7 +237,7 @@ def test_jurisdiction_changes_children_score(page, server, console):
     expect(page).to_have_url(re.compile(r"/compare$"))
     e2e.wait_for_app(page)
     expect(page.locator('[data-testid="stSidebar"]')).to_contain_text(india)
-    _assert_clean(page, console, "the scorecard")
+    e2e.assert_clean(page, console, "the scorecard")
 
 
 def test_markup_in_a_vendor_name_is_shown_as_text(page, server, console):
@@ -273,7 +265,7 @@ def test_markup_in_a_vendor_name_is_shown_as_text(page, server, console):
             .to_have_attribute("title", re.compile(re.escape(quote)))
         made = page.locator(".pp-matrix :is(th.pp-mv, td) :is(img, a, b, strong, em, .katex)")
         expect(made).to_have_count(0)
-        _assert_clean(page, console, "the overview with markup in a vendor name")
+        e2e.assert_clean(page, console, "the overview with markup in a vendor name")
     finally:
         store.delete_vendor(added.vendor_id)
 
@@ -315,7 +307,7 @@ def test_download_csv_scorecard(page, server, console):
     assert not missing, f"CSV lacks fact columns: {missing}"
     for col in ("rights", "retention", "security", "children", "overall", "grade"):
         assert col in columns
-    _assert_clean(page, console, "the scorecard download")
+    e2e.assert_clean(page, console, "the scorecard download")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -335,7 +327,7 @@ def test_screenshots_and_nothing_cut_off(page, server, console, app_pages, width
             problems += [f"{app_page.name}: cut off: {o}" for o in rep["overflowing"][:5]]
             problems += [f"{app_page.name}: scrolls sideways: {s}" for s in rep["scrollers"][:5]]
             notes += [f"{app_page.name}: {r}" for r in rep["regions"]]
-        _assert_clean(page, console, f"page {app_page.name!r} at {width} px")
+        e2e.assert_clean(page, console, f"page {app_page.name!r} at {width} px")
     if width <= 800:  # the check itself must catch an overflow (guards against a no-op)
         page.evaluate("""() => { const d = document.createElement('div'); d.id = 'e2e-wide';
             d.style.width = '2000px'; d.textContent = 'wide';
@@ -400,7 +392,7 @@ def test_override_a_fact_and_see_it_in_the_matrix(page, server, console):
     e2e.wait_for_app(page)
     expect(page.locator('[data-testid="stDataFrame"] table[role="grid"] td',
                         has_text=fid).first).to_be_attached()
-    _assert_clean(page, console, "the override journey")
+    e2e.assert_clean(page, console, "the override journey")
 
 
 def test_upload_a_new_version_and_see_the_diff(page, server, console):
@@ -432,4 +424,4 @@ def test_upload_a_new_version_and_see_the_diff(page, server, console):
     expect(gained).to_have_count(1)
     expect(lost).to_have_count(1)
     assert [v.filename for v in e2e_versions(server, "Itechno")][-1] == "itechno-2026.txt"
-    _assert_clean(page, console, "the version diff")
+    e2e.assert_clean(page, console, "the version diff")

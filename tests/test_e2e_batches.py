@@ -29,13 +29,8 @@ def server(browser, tmp_path_factory):
 
 
 @pytest.fixture
-def page(browser, server, console):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(e2e.APP_TIMEOUT_MS)
-    pg = context.new_page()
-    console.attach(pg)
-    yield pg
-    context.close()
+def page(server, session_page):
+    return session_page  # after `server`: a machine without a browser skips before it starts
 
 
 def _files() -> list[dict]:

@@ -59,13 +59,8 @@ def hostile_server(browser, tmp_path_factory):
 
 
 @pytest.fixture
-def page(browser, console):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(e2e.APP_TIMEOUT_MS)
-    pg = context.new_page()
-    console.attach(pg)
-    yield pg
-    context.close()
+def page(session_page):
+    return session_page
 
 
 def _shown(locator) -> str:

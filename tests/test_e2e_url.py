@@ -34,20 +34,10 @@ def site():
 
 
 @pytest.fixture
-def page(browser, server, console):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(e2e.APP_TIMEOUT_MS)
-    pg = context.new_page()
-    console.attach(pg)
-    yield pg
-    context.close()
+def page(server, session_page):
+    return session_page  # after `server`: a machine without a browser skips before it starts
 
 
-def _assert_clean(page, console, where: str) -> None:
-    from playwright.sync_api import expect
-    expect(page.locator('[data-testid="stException"]'),
-           f"a Streamlit exception is shown on {where}").to_have_count(0)
-    assert not console.errors, f"browser console errors on {where}:\n" + "\n".join(console.errors)
 
 
 def _type(page, key: str, text: str) -> None:
@@ -70,7 +60,7 @@ def test_add_a_vendor_by_url_and_see_it_in_the_matrix_then_recheck(page, server,
     expect(done).to_be_visible(timeout=e2e.UPLOAD_TIMEOUT_MS)
     expect(done).to_contain_text(VENDOR)
     e2e.wait_for_app(page)
-    _assert_clean(page, console, "the Upload page after adding by URL")
+    e2e.assert_clean(page, console, "the Upload page after adding by URL")
 
     e2e.open_page(page, server, "")  # the Overview
     expect(page.locator(f'.pp-matrix th[title="{VENDOR}"]')).to_have_count(1)
@@ -79,7 +69,7 @@ def test_add_a_vendor_by_url_and_see_it_in_the_matrix_then_recheck(page, server,
     expect(watched).to_have_count(1)
     expect(watched).to_contain_text("127.0.0.1")
     expect(watched).to_contain_text("added")
-    _assert_clean(page, console, "the Overview")
+    e2e.assert_clean(page, console, "the Overview")
 
     e2e.open_page(page, server, "vendor", query=f"vendor={quote(VENDOR)}")
     recheck = page.locator(".st-key-recheck_now").get_by_role("button", name="Re-check now")
@@ -97,4 +87,4 @@ def test_add_a_vendor_by_url_and_see_it_in_the_matrix_then_recheck(page, server,
     expect(diff).to_be_visible()
     expect(diff).to_contain_text("lost")
     e2e.wait_for_app(page)
-    _assert_clean(page, console, "the Vendor page after a re-check")
+    e2e.assert_clean(page, console, "the Vendor page after a re-check")
