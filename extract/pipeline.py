@@ -32,7 +32,7 @@ from .settings import settings
 from .taxonomy import TAXONOMY_VERSION
 
 __all__ = ["Extractor", "EXTRACTOR_VERSION", "vendor_from_filename", "Source", "cache_enabled",
-           "fast_path_enabled"]
+           "fast_path_enabled", "load_worker_extractor"]
 
 EXTRACTOR_VERSION = f"taxonomy-{TAXONOMY_VERSION}/extractor-4"
 # A path, the bytes of a file, or (file name, bytes).
@@ -307,16 +307,25 @@ class Extractor:
 _WORKER: Extractor | None = None
 
 
-def _init_worker(config: bytes) -> None:
-    global _WORKER
+def load_worker_extractor(config: bytes, threads: int | None = None) -> Extractor:
+    """The extractor of a worker process (a pool's, or a Dask worker's: `extract.cluster`),
+    made from `Extractor._worker_config`, with its model loaded and its classifier built.
+    `threads` overrides the config's encoding threads (a remote worker knows its own cores)."""
     cfg = pickle.loads(config)
+    if threads:
+        cfg["threads"] = threads
     os.environ["PRIVACY_TORCH_THREADS"] = str(cfg["threads"])
     encoder = cfg["encoder"]
     inner = getattr(encoder, "encoder", encoder)
     if hasattr(inner, "threads") and getattr(inner, "threads", None) is None:
         inner.threads = cfg["threads"]
     # Load the model and build the classifier now, so no task waits for it.
-    _WORKER = Extractor(encoder, cfg["scorer"], cache=False, prefilter=cfg["prefilter"]).warm()
+    return Extractor(encoder, cfg["scorer"], cache=False, prefilter=cfg["prefilter"]).warm()
+
+
+def _init_worker(config: bytes) -> None:
+    global _WORKER
+    _WORKER = load_worker_extractor(config)
 
 
 def _work(src):

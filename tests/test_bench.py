@@ -49,6 +49,19 @@ def test_quick_bench_writes_the_documented_structure(quick_bench):
         assert r["self_peak_mb"] > 0 and r["rss_upper_bound_mb"] >= r["self_peak_mb"]
     assert any(not r["prefilter"] for r in batch["runs"])  # the optimisations-off run
     assert {t["what"] for t in res["targets"]}
+    cl = res["cluster"]  # the batch on a local Dask cluster, beside the in-process one
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        assert "skipped" in cl and "requirements-scale.txt" in cl["skipped"]
+    else:
+        assert cl["n"] == batch["n"] and cl["failed"] == 0 and cl["identical_facts"] is True
+        assert cl["in_process"]["ppm"] > 0 and cl["cluster"]["ppm_total"] > 0
+        assert cl["cluster"]["workers"] == 2 and cl["cluster"]["ppm_per_worker"] > 0
+        assert cl["cluster"]["overhead"]["per_task_ms"] > 0
+        assert len(cl["cluster"]["worker_peak_mb"]) == 2
+        assert min(cl["cluster"]["worker_peak_mb"]) > 0
+        assert "local Dask cluster" in stdout
     assert "Targets" in stdout and "Per policy" in stdout
 
 

@@ -6,6 +6,8 @@ Measures, on this machine, with the optimisations on and off:
   with a cold embedding cache (first upload of a text) and a warm one (same text again);
 * a batch (default 100 policies: the seeds as TXT and as PDFs made from them, repeated)
   through `Extractor.pipe(workers=N)`, in a fresh process: policies per minute, peak RSS;
+* the same batch on a local Dask cluster (`--cluster-workers 2`) beside the in-process run:
+  policies per minute, per worker, scheduler overhead per task, memory per worker;
 * the same per policy and batch with the optimisations off (every clause embedded, no cache,
   one process), printed as a ratio, and whether the facts are identical;
 * prefilter recall on the gold quotes, and the evaluation figures with and without the fast
@@ -26,6 +28,7 @@ The package, one module per section (`extract/bench.py` is the entry point):
     corpus      the policies benchmarked; `facts_signature` to compare runs
     stages      per policy, per stage, cache cold / warm / off, optimisations off
     batch       a batch through `Extractor.pipe`, in a fresh process
+    cluster     the batch on a local Dask cluster beside the in-process one
     memory      RSS / PSS of a process tree, peaks
     gold        prefilter recall and evaluation against the gold files
     kernels     encoder variants and int8 (--experiments)

@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="cold start without Chromium (health check only)")
     ap.add_argument("--no-cold-start", action="store_true")
     ap.add_argument("--no-batch", action="store_true")
+    ap.add_argument("--cluster-workers", type=int, default=2,
+                    help="workers of the local Dask cluster the batch also runs on (2; 0: "
+                         "skip; skipped with a note when Dask is not installed)")
     ap.add_argument("--ocr-pages", type=int, default=3,
                     help="scanned pages OCR'd for the OCR seconds per page (3; 0: skip)")
     ap.add_argument("--no-accuracy", action="store_true",
@@ -113,6 +116,10 @@ def _run_sections(args: argparse.Namespace, items: list[Item], tmp: Path, res: d
         slow_n = args.batch if args.slow_batch is None else args.slow_batch
         res["batch"] = bench_batches(items, args.batch, max(1, args.workers), slow_n,
                                      compare_workers=not args.quick, tmp=tmp)
+    if not args.no_batch and args.batch > 0 and args.cluster_workers > 0:
+        from .cluster import bench_cluster
+
+        res["cluster"] = bench_cluster(items, args.batch, args.cluster_workers, tmp)
     gold = _gold_sets()
     if not args.no_accuracy and gold:
         from .gold import bench_accuracy, bench_recall

@@ -30,6 +30,20 @@ def targets(res: dict) -> list[tuple[str, object, str, bool | None]]:
         rows.append((f"  same batch, peak RSS of the process tree (MB)", r["peak_tree_rss_mb"],
                      f"≤ {TARGETS['batch_rss_mb']:.0f}",
                      r["peak_tree_rss_mb"] <= TARGETS["batch_rss_mb"]))
+    cl = res.get("cluster")
+    if cl and "cluster" in cl:
+        c = cl["cluster"]
+        rows.append((f"batch of {cl['n']} in-process, cache off (policies/min)",
+                     cl["in_process"]["ppm"], "info", None))
+        rows.append((f"  same batch, local Dask cluster, {c['workers']} workers (steady)",
+                     c["ppm_steady"], "info", None))
+        rows.append(("  per Dask worker (policies/min)", c["ppm_per_worker"], "info", None))
+        rows.append(("  scheduler overhead per task (ms)", c["overhead"]["per_task_ms"],
+                     "info", None))
+        rows.append(("  memory per Dask worker, peak RSS (MB)", max(c["worker_peak_mb"]),
+                     "info", None))
+        rows.append(("  cluster facts identical to in-process", cl["identical_facts"], "True",
+                     bool(cl["identical_facts"])))
     ocr = res.get("ocr")
     if ocr and ocr.get("seconds_per_page") is not None:
         rows.append((f"OCR of a scanned page, {ocr['dpi']} dpi (s per page, median of "
