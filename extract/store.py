@@ -98,7 +98,8 @@ class Store:
     """Vendors, documents and facts in one database (a SQLite file or PostgreSQL)."""
 
     def __init__(self, path: str | os.PathLike | None = None, timeout: float = 10.0):
-        self.db = open_engine(path or default_db_path(), timeout)
+        self.target = path or default_db_path()  # as given: a file path or a URL
+        self.db = open_engine(self.target, timeout)
         self.path = self.db.path  # the SQLite file (None for PostgreSQL)
         self.timeout = timeout
         try:
