@@ -32,6 +32,7 @@ from .auth import UsersFileError, read_users, require_write, users_file_path
 from .errors import StoreError
 from .ingest import UPLOAD_WORDING, Outcome, run_batch, upload_handler
 from .model import User
+from .schema import ensure_tables
 
 __all__ = ["SCHEMA", "Batch", "BatchItem", "submit_batch", "get_batch", "recent_batches",
            "process_pending", "start_worker", "worker_running", "reap_interrupted",
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 # Made on first use (`_tables`). `data` holds the upload until the file is done.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (
-    id              INTEGER PRIMARY KEY,
+    id              {id},
     created_at      TEXT NOT NULL,
     actor           TEXT NOT NULL,
     actor_role      TEXT NOT NULL,
@@ -57,7 +58,7 @@ CREATE TABLE IF NOT EXISTS batch_items (
     batch_id  INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
     position  INTEGER NOT NULL,
     filename  TEXT NOT NULL,
-    data      BLOB,
+    data      {blob},
     status    TEXT NOT NULL,
     message   TEXT NOT NULL DEFAULT '',
     vendor_id INTEGER,
@@ -136,11 +137,7 @@ def _tables(store):
     if store in _READY:
         return store
     # A read first: reading needs no write lock, so a reader works beside a writer.
-    if store._read("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                   "('batches', 'batch_items')")[0][0] < 2:
-        with store._tx() as con:
-            for statement in filter(str.strip, SCHEMA.split(";")):
-                con.execute(statement)
+    ensure_tables(store, {"batches", "batch_items"}, SCHEMA)
     _READY.add(store)
     return store
 
@@ -205,11 +202,11 @@ def submit_batch(store, files: Sequence[tuple[str, bytes]], vendor_override: str
         raise StoreError("There are no files to process.")
     override = (vendor_override or "").strip() or None
     with _tables(store)._tx() as con:  # the store's own transaction and error wording
-        cur = con.execute("INSERT INTO batches(created_at, actor, actor_role, actor_source, "
-                          "vendor_override, owner, state) VALUES (?,?,?,?,?,?,?)",
-                          (_now(), user.name, user.role, "users-file" if users_file else "",
-                           override, process_token(), "queued"))
-        batch_id = cur.lastrowid
+        batch_id = con.execute(
+            "INSERT INTO batches(created_at, actor, actor_role, actor_source, vendor_override, "
+            "owner, state) VALUES (?,?,?,?,?,?,?) RETURNING id",
+            (_now(), user.name, user.role, "users-file" if users_file else "", override,
+             process_token(), "queued")).fetchall()[0][0]
         con.executemany("INSERT INTO batch_items(batch_id, position, filename, data, status, "
                         "url) VALUES (?,?,?,?,?,?)",
                         [(batch_id, i, name, data, "pending", url) for i, (name, data, url)
@@ -298,7 +295,7 @@ def _acting_user(name: str, role: str, source: str) -> User:
 
 def _set_progress(store, batch_id: int, position: int, text: str) -> None:
     try:
-        with store._tx() as con:
+        with store._tx(changes=False) as con:  # a nicety, not a change of data
             con.execute("UPDATE batch_items SET progress = ? WHERE batch_id = ? AND position = ?",
                         (text, batch_id, position))
     except StoreError:  # progress is a nicety; a locked moment must not fail the file
@@ -310,7 +307,7 @@ _WORKERS: dict[str, threading.Thread] = {}
 
 
 def _key(store) -> str:
-    return str(store.path.resolve())
+    return store.db.location
 
 
 def worker_running(store) -> bool:
@@ -327,7 +324,7 @@ def start_worker(store, extractor_factory: Callable[[], object]) -> None:
         if worker is not None and worker.is_alive():
             return  # it looks for more work, under this lock, before it ends
         worker = threading.Thread(target=_work, args=(store, extractor_factory), daemon=True,
-                                  name=f"upload-batches:{store.path.name}")
+                                  name=f"upload-batches:{store.db.name}")
         _WORKERS[_key(store)] = worker
         worker.start()
 
@@ -399,10 +396,11 @@ def _items(store, batch_ids: list[int]) -> dict[int, list[BatchItem]]:
     return out
 
 
-def _batches(store, where: str, args: tuple, limit: int = -1) -> list[Batch]:
+def _batches(store, where: str, args: tuple, limit: int | None = None) -> list[Batch]:
     reap_interrupted(store)
     rows = store._read("SELECT id, created_at, actor, state, finished_at FROM batches "
-                       f"{where} ORDER BY id DESC LIMIT ?", (*args, limit))
+                       f"{where} ORDER BY id DESC" + (" LIMIT ?" if limit else ""),
+                       (*args, limit) if limit else args)
     items = _items(store, [r[0] for r in rows])
     return [Batch(*r, tuple(items[r[0]])) for r in rows]
 

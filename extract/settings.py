@@ -1,7 +1,7 @@
 """The product's settings: every `PRIVACY_*` environment variable, read in one place.
 
     from extract.settings import settings
-    settings().db                # Path | None: $PRIVACY_DB
+    settings().db                # Path | str | None: $PRIVACY_DB (a file, or a postgresql:// URL)
     Settings.from_env({...})     # any mapping, e.g. in a test
 
 `Settings` is a frozen dataclass parsed by one set of parsers (a path, a switch, a number).
@@ -10,7 +10,7 @@
 
 | variable                   | field               | meaning (default)                            |
 |----------------------------|---------------------|----------------------------------------------|
-| PRIVACY_DB                 | db                  | the SQLite file (data/privacy.db)            |
+| PRIVACY_DB                 | db                  | SQLite file or postgresql:// URL (data/...db)|
 | PRIVACY_USERS_FILE         | users_file          | local users file; set = sign-in required     |
 | PRIVACY_FAST_PATH          | fast_path           | prefilter + vector cache (on)                |
 | PRIVACY_VECTOR_CACHE       | vector_cache        | the embedding cache (on)                     |
@@ -64,6 +64,12 @@ def _path(env: Mapping[str, str], name: str, default: Path | None = None) -> Pat
     return Path(raw) if raw else default
 
 
+def _database(env: Mapping[str, str]) -> Path | str | None:
+    """A file path, or a PostgreSQL URL kept as text (a Path would fold its `//`)."""
+    raw = _text(env, "DB")
+    return raw if raw.startswith(("postgresql://", "postgres://")) else _path(env, "DB")
+
+
 def _switch(env: Mapping[str, str], name: str, default: bool = True) -> bool:
     raw = _text(env, name).lower()
     return default if not raw else raw not in _OFF
@@ -90,7 +96,7 @@ def _number(env: Mapping[str, str], name: str, default: float, scale: float = 1,
 class Settings:
     """The `PRIVACY_*` environment, parsed (see the module docstring for the table)."""
 
-    db: Path | None = None
+    db: Path | str | None = None
     users_file: Path | None = None
     fast_path: bool = True
     vector_cache: bool = True
@@ -120,7 +126,7 @@ class Settings:
         env = os.environ if env is None else env
         d = cls()
         return cls(
-            db=_path(env, "DB"),
+            db=_database(env),
             users_file=_path(env, "USERS_FILE"),
             fast_path=_switch(env, "FAST_PATH"),
             vector_cache=_switch(env, "VECTOR_CACHE"),

@@ -22,11 +22,11 @@ seen is a reviewer's reading, not a change to the data, and is not audited.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 from .auth import require_write
 from .fetch import Fetched
 from .model import User, WatchedSource
+from .schema import ensure_tables
 
 __all__ = ["Sources", "SCHEMA"]
 
@@ -57,12 +57,15 @@ CREATE TABLE IF NOT EXISTS source_views (
 
 _SELECT = ("SELECT s.vendor_id, v.name, s.url, s.added_at, s.last_checked_at, s.last_changed_at,"
            " s.last_status, s.last_message, s.etag, s.last_modified, "
-           "COALESCE(s.last_changed_at > COALESCE(w.seen_at, ''), 0) "
+           "CASE WHEN s.last_changed_at > COALESCE(w.seen_at, '') THEN 1 ELSE 0 END "
            "FROM sources s JOIN vendors v ON v.id = s.vendor_id "
            "LEFT JOIN source_views w ON w.vendor_id = s.vendor_id AND w.viewer = ? ")
 
 
-_READY: set[tuple[str, int]] = set()  # database files whose tables this process has made sure of
+_READY: set[tuple] = set()  # databases whose tables this process has made sure of
+_SET_ALL = ", ".join(f"{c} = excluded.{c}" for c in (
+    "url", "added_at", "last_checked_at", "last_changed_at", "last_status", "last_message",
+    "etag", "last_modified"))
 
 
 def _now() -> str:
@@ -71,17 +74,14 @@ def _now() -> str:
 
 
 class Sources:
-    """The URL side of a `Store` (same SQLite file, same transactions)."""
+    """The URL side of a `Store` (same database, same transactions)."""
 
     def __init__(self, store):
         self.store = store
-        path = Path(store.path).resolve()
-        key = (str(path), path.stat().st_ino if path.exists() else 0)  # a new file: new tables
-        if key in _READY:  # pages make one per run: no write lock just to find the tables
+        key = store.db.identity()  # a new file (another inode): new tables
+        if key in _READY:  # pages make one per run: not even a read just to find the tables
             return
-        with store._tx() as con:  # noqa: SLF001 - the store's own plumbing, same package
-            for statement in filter(str.strip, SCHEMA.split(";")):
-                con.execute(statement)  # not executescript: it would commit mid-transaction
+        ensure_tables(store, {"sources", "document_sources", "source_views"}, SCHEMA)
         _READY.add(key)
 
     # -- writes -------------------------------------------------------------------------
@@ -93,14 +93,16 @@ class Sources:
         status = "changed" if changed else "added"
         with self.store._tx() as con:  # noqa: SLF001
             vname = self.store._vendor_name(con, vendor_id)  # noqa: SLF001
-            con.execute("INSERT OR REPLACE INTO document_sources(document_id, url, fetched_at) "
-                        "VALUES (?,?,?)", (document_id, page.url, page.fetched_at))
+            con.execute("INSERT INTO document_sources(document_id, url, fetched_at) "
+                        "VALUES (?,?,?) ON CONFLICT(document_id) DO UPDATE SET "
+                        "url = excluded.url, fetched_at = excluded.fetched_at",
+                        (document_id, page.url, page.fetched_at))
             old = con.execute("SELECT url, added_at FROM sources WHERE vendor_id = ?",
                               (vendor_id,)).fetchone()
             con.execute(
-                "INSERT OR REPLACE INTO sources(vendor_id, url, added_at, last_checked_at, "
+                "INSERT INTO sources(vendor_id, url, added_at, last_checked_at, "
                 "last_changed_at, last_status, last_message, etag, last_modified) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
+                "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(vendor_id) DO UPDATE SET " + _SET_ALL,
                 (vendor_id, page.url, old[1] if old else _now(), _now(),
                  _now() if changed else self._changed_at(con, vendor_id), status, "",
                  page.etag, page.last_modified))
@@ -133,8 +135,9 @@ class Sources:
     def mark_seen(self, vendor_id: int, viewer: str) -> None:
         """`viewer` has looked at the vendor now: its changes so far are no longer news."""
         with self.store._tx() as con:  # noqa: SLF001
-            con.execute("INSERT OR REPLACE INTO source_views(vendor_id, viewer, seen_at) "
-                        "SELECT id, ?, ? FROM vendors WHERE id = ?", (viewer, _now(), vendor_id))
+            con.execute("INSERT INTO source_views(vendor_id, viewer, seen_at) "
+                        "SELECT id, ?, ? FROM vendors WHERE id = ? ON CONFLICT(vendor_id, viewer) "
+                        "DO UPDATE SET seen_at = excluded.seen_at", (viewer, _now(), vendor_id))
 
     # -- reads --------------------------------------------------------------------------
     def _rows(self, where: str, args: tuple, viewer: str) -> list[WatchedSource]:

@@ -1,8 +1,10 @@
-"""The embedded SQLite store: vendors, their policy documents, and the facts extracted from them.
+"""The store: vendors, their policy documents, and the facts extracted from them.
 
-The database file defaults to `data/privacy.db` and is overridden by the `PRIVACY_DB`
-environment variable. It runs in WAL mode; every write is one transaction, so a crash mid-way
-leaves either the whole document or nothing. A document is identified by the SHA-256 of its
+The database defaults to the SQLite file `data/privacy.db`; the `PRIVACY_DB` environment
+variable names another file or a PostgreSQL server (`postgresql://…`, with the optional extras
+of requirements-scale.txt); `extract.db` is the connection layer, `extract.schema` the tables and
+their versions. Every write is one transaction, so a crash mid-way leaves either the whole
+document or nothing, and bumps the change counter (`data_version`). A document is identified by the SHA-256 of its
 bytes: storing the same file twice returns the existing record instead of a duplicate.
 
 Reviewer workflow: overrides belong to (vendor, fact ID), not to a document, so they outlive
@@ -13,9 +15,7 @@ the trail outlives deleted vendors). Writes take the acting `User`; a viewer is 
 from __future__ import annotations
 
 import json
-import logging
 import os
-import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Iterator
 
 from .auth import require_write
+from .db import open_engine
 from .errors import StoreError
 from .names import clean_vendor_name
+from .schema import BUMP, COUNTER, upgrade
 from .settings import settings
 from .model import (REVIEW_STATUSES, AuditEntry, Document, DocumentVersion, Extraction, Fact,
                     FactValue, Override, Page, PolicyRecord, User, VendorReview)
@@ -34,70 +36,6 @@ __all__ = ["Store", "AddResult", "default_db_path", "DATA_DIR", "check_fact_valu
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS vendors (
-    id          INTEGER PRIMARY KEY,
-    name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
-    created_at  TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS documents (
-    id                INTEGER PRIMARY KEY,
-    vendor_id         INTEGER NOT NULL REFERENCES vendors(id) ON DELETE CASCADE,
-    sha256            TEXT NOT NULL UNIQUE,
-    filename          TEXT NOT NULL,
-    media_type        TEXT NOT NULL,
-    uploaded_at       TEXT NOT NULL,
-    n_pages           INTEGER NOT NULL,
-    text              TEXT NOT NULL,
-    warnings          TEXT NOT NULL DEFAULT '[]',
-    extractor_version TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS documents_vendor ON documents(vendor_id, uploaded_at);
-CREATE TABLE IF NOT EXISTS facts (
-    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    fact_id     TEXT NOT NULL,
-    value       TEXT NOT NULL,
-    confidence  REAL NOT NULL,
-    evidence    TEXT NOT NULL,
-    PRIMARY KEY (document_id, fact_id)
-);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS document_pages (
-    document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
-    pages       TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS overrides (
-    vendor_id       INTEGER NOT NULL REFERENCES vendors(id) ON DELETE CASCADE,
-    fact_id         TEXT NOT NULL,
-    value           TEXT NOT NULL,
-    note            TEXT NOT NULL,
-    reviewer        TEXT NOT NULL,
-    created_at      TEXT NOT NULL,
-    extracted_value TEXT NOT NULL DEFAULT 'null',
-    PRIMARY KEY (vendor_id, fact_id)
-);
-CREATE TABLE IF NOT EXISTS reviews (
-    vendor_id  INTEGER PRIMARY KEY REFERENCES vendors(id) ON DELETE CASCADE,
-    status     TEXT NOT NULL,
-    comment    TEXT NOT NULL,
-    reviewer   TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit (
-    id        INTEGER PRIMARY KEY,
-    at        TEXT NOT NULL,
-    actor     TEXT NOT NULL,
-    role      TEXT NOT NULL,
-    action    TEXT NOT NULL,
-    vendor_id INTEGER,
-    vendor    TEXT NOT NULL,
-    target    TEXT NOT NULL,
-    before    TEXT NOT NULL,
-    after     TEXT NOT NULL,
-    note      TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_vendor ON audit(vendor_id, id);
-"""
 
 _LEVELS = ("specific", "vague", "none")
 
@@ -129,11 +67,14 @@ def _dump(value) -> str:
     return json.dumps(value, default=str, ensure_ascii=False)
 
 
-def default_db_path() -> Path:
-    """`$PRIVACY_DB` if set, else `data/privacy.db` in the project."""
+def default_db_path() -> Path | str:
+    """`$PRIVACY_DB` if set (a file, or a `postgresql://` URL), else `data/privacy.db`."""
     return settings().db or DATA_DIR / "privacy.db"
 
 
+_VENDOR_BY_NAME = {  # SQLite's column is NOCASE; PostgreSQL has a unique index on lower(name)
+    "sqlite": "SELECT id, name FROM vendors WHERE name = ?",
+    "postgresql": "SELECT id, name FROM vendors WHERE lower(name) = lower(?)"}
 _FIND_DOCUMENT = ("SELECT d.id, d.vendor_id, v.name FROM documents d JOIN vendors v "
                   "ON v.id = d.vendor_id WHERE d.sha256 = ?")
 
@@ -154,66 +95,39 @@ def _now() -> str:
 
 
 class Store:
-    """Vendors, documents and facts in one SQLite file."""
+    """Vendors, documents and facts in one database (a SQLite file or PostgreSQL)."""
 
     def __init__(self, path: str | os.PathLike | None = None, timeout: float = 10.0):
-        self.path = Path(path) if path else default_db_path()
+        self.target = path or default_db_path()  # as given: a file path or a URL
+        self.db = open_engine(self.target, timeout)
+        self.path = self.db.path  # the SQLite file (None for PostgreSQL)
         self.timeout = timeout
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as con:
-                con.executescript(_SCHEMA)
-        except (sqlite3.DatabaseError, OSError) as exc:
-            raise StoreError(self._explain(exc)) from exc
+            self.db.prepare()
+            upgrade(self.db)
+        except (*self.db.errors, OSError) as exc:
+            raise StoreError(self.db.explain(exc)) from exc
 
-    # -- plumbing -----------------------------------------------------------------------
-    def _explain(self, exc: Exception) -> str:  # users read the file name; the log, its path
-        logging.getLogger(__name__).warning("database %s: %r", self.path, exc)
-        if isinstance(exc, OSError):
-            return f"Cannot create the database {self.path.name}: {exc.strerror or 'failed'}."
-        msg = str(exc).lower()
-        if "locked" in msg or "busy" in msg:
-            return (f"The database {self.path.name} is locked by another process; "
-                    "try again in a moment.")
-        if "not a database" in msg or "malformed" in msg or "corrupt" in msg:
-            return (f"The database file {self.path.name} is damaged or is not a database. "
-                    "Move it aside (or set PRIVACY_DB to another file) and restart.")
-        return f"Database error in {self.path.name}: {exc}."
-
+    # -- plumbing (shared with the modules that keep their tables in the store) -------------
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+    def _tx(self, changes: bool = True) -> Iterator:
+        """One write transaction; with `changes`, it bumps the change counter."""
         try:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA foreign_keys=ON")
-            con.execute("PRAGMA synchronous=NORMAL")
-            yield con
-        finally:
-            con.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        try:
-            with self._connect() as con:
-                con.execute("BEGIN IMMEDIATE")
-                try:
-                    yield con
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
-                con.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(self._explain(exc)) from exc
+            with self.db.tx() as con:
+                yield con
+                if changes:
+                    con.execute(BUMP)
+        except self.db.errors as exc:
+            raise StoreError(self.db.explain(exc)) from exc
 
     def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
         try:
-            with self._connect() as con:
-                return con.execute(sql, args).fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(self._explain(exc)) from exc
+            return self.db.read(sql, args)
+        except self.db.errors as exc:
+            raise StoreError(self.db.explain(exc)) from exc
 
     # -- writes -------------------------------------------------------------------------
-    def _audit(self, con: sqlite3.Connection, user: User, action: str, vendor_id: int | None,
+    def _audit(self, con, user: User, action: str, vendor_id: int | None,
                vendor: str, target: str = "", before=None, after=None, note: str = "") -> None:
         con.execute("INSERT INTO audit(at, actor, role, action, vendor_id, vendor, target, "
                     "before, after, note) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -221,7 +135,7 @@ class Store:
                      _dump(before), _dump(after), note))
 
     @staticmethod
-    def _vendor_name(con: sqlite3.Connection, vendor_id: int) -> str:
+    def _vendor_name(con, vendor_id: int) -> str:
         row = con.execute("SELECT name FROM vendors WHERE id = ?", (vendor_id,)).fetchone()
         if row is None:
             raise StoreError(f"There is no vendor with id {vendor_id} (it may have been deleted).")
@@ -239,17 +153,16 @@ class Store:
             row = con.execute(_FIND_DOCUMENT, (ex.sha256,)).fetchone()
             if row:
                 return AddResult(row[1], row[0], False, row[2])
-            con.execute("INSERT OR IGNORE INTO vendors(name, created_at) VALUES (?, ?)",
-                        (name, _now()))
-            vid, vname = con.execute("SELECT id, name FROM vendors WHERE name = ?",
-                                     (name,)).fetchone()
+            con.execute("INSERT INTO vendors(name, created_at) VALUES (?, ?) "
+                        "ON CONFLICT DO NOTHING", (name, _now()))
+            vid, vname = con.execute(_VENDOR_BY_NAME[self.db.dialect], (name,)).fetchone()
             doc = ex.document
-            cur = con.execute(
+            did = con.execute(
                 "INSERT INTO documents(vendor_id, sha256, filename, media_type, uploaded_at, "
-                "n_pages, text, warnings, extractor_version) VALUES (?,?,?,?,?,?,?,?,?)",
-                (vid, doc.sha256, doc.filename, doc.media_type, _now(), doc.n_pages, doc.text,
-                 json.dumps(list(doc.warnings)), ex.extractor_version))
-            did = cur.lastrowid
+                "n_pages, text, warnings, extractor_version) VALUES (?,?,?,?,?,?,?,?,?) "
+                "RETURNING id", (vid, doc.sha256, doc.filename, doc.media_type, _now(),
+                                 doc.n_pages, doc.text, json.dumps(list(doc.warnings)),
+                                 ex.extractor_version)).fetchall()[0][0]
             self._write_facts(con, did, ex.facts)
             con.execute("INSERT INTO document_pages(document_id, pages) VALUES (?, ?)",
                         (did, json.dumps([p.as_row() for p in doc.pages])))
@@ -261,7 +174,7 @@ class Store:
             return AddResult(vid, did, True, vname, version)
 
     @staticmethod
-    def _write_facts(con: sqlite3.Connection, document_id: int, facts: dict[str, Fact]) -> None:
+    def _write_facts(con, document_id: int, facts: dict[str, Fact]) -> None:
         con.executemany(
             "INSERT INTO facts(document_id, fact_id, value, confidence, evidence) "
             "VALUES (?,?,?,?,?)",
@@ -282,7 +195,7 @@ class Store:
             con.execute("DELETE FROM vendors WHERE id = ?", (vendor_id,))
 
     # -- reviewer workflow: overrides, statuses, re-extraction --------------------------------
-    def _latest_fact(self, con: sqlite3.Connection, vendor_id: int, fact_id: str) -> FactValue:
+    def _latest_fact(self, con, vendor_id: int, fact_id: str) -> FactValue:
         row = con.execute(
             "SELECT f.value FROM facts f WHERE f.fact_id = ? AND f.document_id = (SELECT id FROM "
             "documents WHERE vendor_id = ? ORDER BY uploaded_at DESC, id DESC LIMIT 1)",
@@ -305,8 +218,11 @@ class Store:
                               (vendor_id, fact_id)).fetchone()
             before = json.loads(old[0]) if old else extracted
             ov = Override(vendor_id, fact_id, value, note, user.name, _now(), extracted)
-            con.execute("INSERT OR REPLACE INTO overrides(vendor_id, fact_id, value, note, "
-                        "reviewer, created_at, extracted_value) VALUES (?,?,?,?,?,?,?)",
+            con.execute("INSERT INTO overrides(vendor_id, fact_id, value, note, reviewer, "
+                        "created_at, extracted_value) VALUES (?,?,?,?,?,?,?) ON CONFLICT"
+                        "(vendor_id, fact_id) DO UPDATE SET value = excluded.value, note = "
+                        "excluded.note, reviewer = excluded.reviewer, created_at = "
+                        "excluded.created_at, extracted_value = excluded.extracted_value",
                         (vendor_id, fact_id, json.dumps(value), note, user.name, ov.created_at,
                          json.dumps(extracted)))
             self._audit(con, user, "override", vendor_id, vname, fact_id, before, value, note)
@@ -352,8 +268,10 @@ class Store:
             old = con.execute("SELECT status, comment FROM reviews WHERE vendor_id = ?",
                               (vendor_id,)).fetchone()
             rv = VendorReview(vendor_id, status, comment, user.name, _now())
-            con.execute("INSERT OR REPLACE INTO reviews(vendor_id, status, comment, reviewer, "
-                        "updated_at) VALUES (?,?,?,?,?)",
+            con.execute("INSERT INTO reviews(vendor_id, status, comment, reviewer, updated_at) "
+                        "VALUES (?,?,?,?,?) ON CONFLICT(vendor_id) DO UPDATE SET status = "
+                        "excluded.status, comment = excluded.comment, reviewer = "
+                        "excluded.reviewer, updated_at = excluded.updated_at",
                         (vendor_id, status, comment, user.name, rv.updated_at))
             self._audit(con, user, "status", vendor_id, vname, "",
                         old[0] if old else REVIEW_STATUSES[0], status, comment)
@@ -400,7 +318,8 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         with self._tx() as con:
-            con.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+            con.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) "
+                        "DO UPDATE SET value = excluded.value", (key, value))
 
     def get_meta(self, key: str) -> str | None:
         rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
@@ -415,11 +334,11 @@ class Store:
     def count_vendors(self) -> int:
         return self._read("SELECT COUNT(*) FROM vendors")[0][0]
 
-    def data_version(self) -> tuple[int, int, int]:
-        """Changes whenever stored data changes, whichever process wrote it: every write is
-        audited, so the newest audit id moves (the counts cover stores older than the trail)."""
-        return self._read("SELECT (SELECT COALESCE(MAX(id), 0) FROM audit), "
-                          "(SELECT COUNT(*) FROM vendors), (SELECT COUNT(*) FROM documents)")[0]
+    def data_version(self) -> int:
+        """The change counter: bumped by every write transaction, whichever process or server
+        wrote, so caches over one database are invalidated by the database itself."""
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (COUNTER,))
+        return int(rows[0][0]) if rows else 0
 
     def records(self, vendor_id: int | None = None,
                 apply_overrides: bool = True) -> list[PolicyRecord]:

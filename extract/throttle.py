@@ -20,13 +20,13 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Callable, Literal
 
 from .auth import sign_in
 from .model import User
+from .schema import ensure_tables
 from .settings import Settings, settings
 from .store import Store
 
@@ -43,8 +43,8 @@ CREATE TABLE IF NOT EXISTS sign_in_attempts (
     scope        TEXT NOT NULL,            -- 'account' (a typed name) or 'client'
     key          TEXT NOT NULL,            -- the lower-cased name, or the client's key
     failures     INTEGER NOT NULL,         -- failed attempts since the count was last forgotten
-    last_failure REAL NOT NULL,            -- Unix seconds
-    locked_until REAL NOT NULL DEFAULT 0,  -- Unix seconds; 0 = not locked
+    last_failure {float} NOT NULL,         -- Unix seconds
+    locked_until {float} NOT NULL DEFAULT 0, -- Unix seconds, 0 = not locked
     PRIMARY KEY (scope, key)
 );
 """
@@ -108,8 +108,7 @@ class SignInThrottle:
         # The store's own transactions and audit writer (same package): an attempt, its lockout
         # and their audit entries are one write.
         self.store, self.policy, self.clock = store, policy or Policy.from_settings(), clock
-        with self.store._tx() as con:
-            con.execute(_DDL)
+        ensure_tables(store, {"sign_in_attempts"}, _DDL)
 
     @staticmethod
     def _keys(name: str, client: str) -> list[tuple[Scope, str]]:
@@ -130,8 +129,8 @@ class SignInThrottle:
         now, started = self.clock(), []
         shown = (name or "").strip()[:_MAX_KEY]
         with self.store._tx() as con:
-            con.execute("DELETE FROM sign_in_attempts WHERE max(last_failure, locked_until) < ?",
-                        (now - self.policy.window,))
+            con.execute("DELETE FROM sign_in_attempts WHERE last_failure < ? AND locked_until < ?",
+                        (now - self.policy.window,) * 2)
             for scope, key in self._keys(name, client):
                 failures = self._count(con, scope, key, now)
                 if delay := self.policy.delay(failures, scope):
@@ -145,7 +144,7 @@ class SignInThrottle:
                                   note=f"{client}; locked for {lock.until - now:.0f} s")
         return max(started, key=lambda lock: lock.until, default=None)
 
-    def _count(self, con: sqlite3.Connection, scope: Scope, key: str, now: float) -> int:
+    def _count(self, con, scope: Scope, key: str, now: float) -> int:
         row = con.execute("SELECT failures, last_failure, locked_until FROM sign_in_attempts "
                           "WHERE scope = ? AND key = ?", (scope, key)).fetchone()
         quiet = row is None or now - max(row[1], row[2]) > self.policy.window

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -48,19 +47,18 @@ def wait_until_finished(store: Store, batch_id: int):
     return batch
 
 
-def blobs_left(db: Path) -> int:
-    with sqlite3.connect(db) as con:
-        return con.execute("SELECT COUNT(*) FROM batch_items WHERE data IS NOT NULL").fetchone()[0]
+def blobs_left(db) -> int:
+    return Store(db)._read("SELECT COUNT(*) FROM batch_items WHERE data IS NOT NULL")[0][0]
 
 
-def set_owner(db: Path, batch_id: int, owner: str) -> None:
-    with sqlite3.connect(db) as con:
+def set_owner(db, batch_id: int, owner: str) -> None:
+    with Store(db)._tx() as con:
         con.execute("UPDATE batches SET owner = ? WHERE id = ?", (owner, batch_id))
 
 
 # ----------------------------------------------------------------------------- the worker
-def test_a_batch_runs_in_the_background_and_reports_every_file(tmp_db, extractor):
-    store = Store(tmp_db)
+def test_a_batch_runs_in_the_background_and_reports_every_file(db_target, extractor):
+    store = Store(db_target)
     files = [seed("itechno.txt"), BROKEN, seed("digi-smart-manager.txt")]
     batch_id = submit_batch(store, files, None, REVIEWER, lambda: extractor)
     batch = wait_until_finished(store, batch_id)
@@ -75,18 +73,18 @@ def test_a_batch_runs_in_the_background_and_reports_every_file(tmp_db, extractor
     uploads = [e for e in store.audit_log() if e.action == "upload"]
     assert sorted(e.target for e in uploads) == ["digi-smart-manager.txt", "itechno.txt"]
     assert {e.actor for e in uploads} == {"rita"}  # the batch's user, not the worker
-    assert blobs_left(tmp_db) == 0  # the bytes are kept only until each file is done
+    assert blobs_left(db_target) == 0  # the bytes are kept only until each file is done
     assert [b.id for b in recent_batches(store, "rita")] == [batch_id]
     assert recent_batches(store, "someone else") == []
 
 
-def test_batches_run_in_order_and_a_second_one_waits_for_the_first(tmp_db, extractor):
-    store = Store(tmp_db)
+def test_batches_run_in_order_and_a_second_one_waits_for_the_first(db_target, extractor):
+    store = Store(db_target)
     first = submit_batch(store, [seed("itechno.txt")], "Itechno", REVIEWER)
     again = submit_batch(store, [seed("itechno.txt"), ("v2.txt", POLICY_TXT)], "Itechno",
                          REVIEWER)
     assert get_batch(store, first).state == "queued"
-    assert blobs_left(tmp_db) == 3  # stored at once, before anything is processed
+    assert blobs_left(db_target) == 3  # stored at once, before anything is processed
     assert process_pending(store, lambda: extractor) == 3
     assert [i.status for i in get_batch(store, first).items] == ["added"]
     second = get_batch(store, again)
@@ -94,11 +92,11 @@ def test_batches_run_in_order_and_a_second_one_waits_for_the_first(tmp_db, extra
     assert second.items[1].message.endswith("Stored as version 2 of Itechno.")
 
 
-def test_a_viewer_cannot_submit_a_batch(tmp_db):
-    store = Store(tmp_db)
+def test_a_viewer_cannot_submit_a_batch(db_target):
+    store = Store(db_target)
     with pytest.raises(PermissionDenied):
         submit_batch(store, [seed("itechno.txt")], None, User("vic", "viewer"))
-    assert recent_batches(store, "vic") == [] and blobs_left(tmp_db) == 0
+    assert recent_batches(store, "vic") == [] and blobs_left(db_target) == 0
 
 
 # ----------------------------------------------------------------------------- dying servers
@@ -128,15 +126,15 @@ DYING_SERVER = textwrap.dedent("""
 """)
 
 
-def test_files_of_a_server_that_died_mid_batch_are_listed_never_lost(tmp_db, caplog):
+def test_files_of_a_server_that_died_mid_batch_are_listed_never_lost(db_target, caplog):
     policy = POLICY_TXT.decode()
-    out = subprocess.run([sys.executable, "-c", DYING_SERVER, str(tmp_db), policy], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-c", DYING_SERVER, str(db_target), policy], cwd=ROOT,
                          capture_output=True, text=True, timeout=120,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.returncode == 9, out.stderr[-2000:]
     batch_id = int(out.stdout.split()[0])
 
-    store = Store(tmp_db)
+    store = Store(db_target)
     batch = get_batch(store, batch_id)  # any reader notices the dead owner
     assert batch.state == "interrupted" and batch.finished
     assert [(i.filename, i.status) for i in batch.items] == [
@@ -145,18 +143,18 @@ def test_files_of_a_server_that_died_mid_batch_are_listed_never_lost(tmp_db, cap
     assert batch.items[1].message == CUT_SHORT_MESSAGE  # the file being read: maybe the cause
     assert batch.items[2].message == INTERRUPTED_MESSAGE
     assert "was interrupted" in caplog.text  # and the server's log says so
-    assert blobs_left(tmp_db) == 0
+    assert blobs_left(db_target) == 0
     assert [r.vendor for r in store.records()] == ["First Corp"]
 
 
-def test_a_batch_of_a_server_still_running_is_left_alone(tmp_db):
-    store = Store(tmp_db)
+def test_a_batch_of_a_server_still_running_is_left_alone(db_target):
+    store = Store(db_target)
     batch_id = submit_batch(store, [seed("itechno.txt")], None, REVIEWER)
     other = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
                              stdin=subprocess.PIPE)
     try:
         start = batches._start_time(other.pid)
-        set_owner(tmp_db, batch_id, f"{socket.gethostname()}|{other.pid}|{start}")
+        set_owner(db_target, batch_id, f"{socket.gethostname()}|{other.pid}|{start}")
         assert get_batch(store, batch_id).state == "queued"  # another live server's batch
     finally:
         other.stdin.close()
@@ -164,18 +162,18 @@ def test_a_batch_of_a_server_still_running_is_left_alone(tmp_db):
     assert get_batch(store, batch_id).state == "interrupted"  # ... until that server ends
 
 
-def test_an_earlier_server_with_our_pid_is_not_taken_for_us(tmp_db):
+def test_an_earlier_server_with_our_pid_is_not_taken_for_us(db_target):
     """In a container the restarted server often gets the same pid: the start time tells."""
-    store = Store(tmp_db)
+    store = Store(db_target)
     batch_id = submit_batch(store, [seed("itechno.txt")], None, REVIEWER)
-    set_owner(tmp_db, batch_id, f"{socket.gethostname()}|{os.getpid()}|1")
+    set_owner(db_target, batch_id, f"{socket.gethostname()}|{os.getpid()}|1")
     batch = get_batch(store, batch_id)
     assert batch.state == "interrupted"
     assert [i.status for i in batch.items] == ["interrupted"]
 
 
-def test_a_worker_stopped_by_a_bug_reports_its_batch(tmp_db, monkeypatch, extractor):
-    store = Store(tmp_db)
+def test_a_worker_stopped_by_a_bug_reports_its_batch(db_target, monkeypatch, extractor):
+    store = Store(db_target)
 
     def broken_finish(*args):
         raise RuntimeError("a bug in the worker")
@@ -190,8 +188,8 @@ def test_a_worker_stopped_by_a_bug_reports_its_batch(tmp_db, monkeypatch, extrac
 
 
 # ----------------------------------------------------------------------------- same vendor
-def test_a_file_that_joins_a_vendor_by_its_name_says_so(tmp_db, extractor):
-    store = Store(tmp_db)
+def test_a_file_that_joins_a_vendor_by_its_name_says_so(db_target, extractor):
+    store = Store(db_target)
     factory = lambda: extractor  # noqa: E731
     first, other = ingest_uploads([seed("itechno.txt"), ("acme-privacy.txt", POLICY_TXT)],
                                   None, store, factory)
@@ -209,8 +207,8 @@ def test_a_file_that_joins_a_vendor_by_its_name_says_so(tmp_db, extractor):
     assert third.message.endswith("Stored as version 3 of Acme.")
 
 
-def test_the_batch_path_gives_the_same_version_message(tmp_db, extractor):
-    store = Store(tmp_db)
+def test_the_batch_path_gives_the_same_version_message(db_target, extractor):
+    store = Store(db_target)
     batch_id = submit_batch(store, [("acme-privacy.txt", POLICY_TXT),
                                     ("acme.txt", seed("itechno.txt")[1])], None, REVIEWER)
     process_pending(store, lambda: extractor)
@@ -220,13 +218,13 @@ def test_the_batch_path_gives_the_same_version_message(tmp_db, extractor):
 
 
 # ----------------------------------------------------------------------------- the app
-def test_upload_page_runs_the_batch_as_a_job_and_every_session_sees_it(tmp_db):
+def test_upload_page_runs_the_batch_as_a_job_and_every_session_sees_it(db_target):
     at = open_page("upload")
     upload(at, ("acme-cloud-privacy-policy.txt", POLICY_TXT, "text/plain"), BROKEN + (
         "application/pdf",))
     assert any("Acme Cloud" in s.value for s in at.success)
     assert any("broken.pdf" in plain(e.value) for e in at.error)
-    store = Store(tmp_db)
+    store = Store(db_target)
     (batch,) = recent_batches(store, "local reviewer")
     assert batch.state == "done"
     assert [i.status for i in batch.items] == ["added", "error"]
@@ -241,12 +239,12 @@ def test_upload_page_runs_the_batch_as_a_job_and_every_session_sees_it(tmp_db):
     assert any("Not stored: broken.pdf" in n for n in notes), notes
 
 
-def test_an_interrupted_batch_is_listed_on_the_upload_page_and_the_overview(tmp_db):
+def test_an_interrupted_batch_is_listed_on_the_upload_page_and_the_overview(db_target):
     open_page()  # the app seeds the database
-    store = Store(tmp_db)
+    store = Store(db_target)
     batch_id = submit_batch(store, [("lost-one.txt", POLICY_TXT), ("lost-two.txt", b"x")],
                             None, User("local reviewer", "admin"))
-    set_owner(tmp_db, batch_id, f"{socket.gethostname()}|{os.getpid()}|1")  # a dead server
+    set_owner(db_target, batch_id, f"{socket.gethostname()}|{os.getpid()}|1")  # a dead server
 
     overview = open_page()
     assert not overview.exception
@@ -259,7 +257,7 @@ def test_an_interrupted_batch_is_listed_on_the_upload_page_and_the_overview(tmp_
 
 
 # ----------------------------------------------------------------------------- roles (item 5)
-def test_a_user_demoted_while_a_batch_waits_stores_nothing_more(tmp_db, tmp_path, monkeypatch,
+def test_a_user_demoted_while_a_batch_waits_stores_nothing_more(db_target, tmp_path, monkeypatch,
                                                                extractor):
     from extract.auth import UserEntry, hash_password, save_users
 
@@ -267,7 +265,7 @@ def test_a_user_demoted_while_a_batch_waits_stores_nothing_more(tmp_db, tmp_path
     entry = UserEntry("Rita", "reviewer", hash_password("rita-pw"))
     save_users(users, {"rita": entry})
     monkeypatch.setenv("PRIVACY_USERS_FILE", str(users))
-    store = Store(tmp_db)
+    store = Store(db_target)
     batch_id = submit_batch(store, [seed("itechno.txt")], None, User("Rita", "reviewer"),
                             users_file=True)
     save_users(users, {"rita": UserEntry("Rita", "viewer", entry.password_hash)})
@@ -284,8 +282,8 @@ def test_a_user_demoted_while_a_batch_waits_stores_nothing_more(tmp_db, tmp_path
     assert store.count_vendors() == 0
 
 
-def test_without_a_users_file_a_batch_keeps_the_role_it_was_submitted_with(tmp_db, extractor):
-    store = Store(tmp_db)  # OIDC or no sign-in: nothing to look up again
+def test_without_a_users_file_a_batch_keeps_the_role_it_was_submitted_with(db_target, extractor):
+    store = Store(db_target)  # OIDC or no sign-in: nothing to look up again
     batch_id = submit_batch(store, [seed("itechno.txt")], None, REVIEWER)
     process_pending(store, lambda: extractor)
     assert get_batch(store, batch_id).items[0].status == "added"

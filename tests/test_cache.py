@@ -39,29 +39,29 @@ TEXTS = ["We encrypt data in transit using TLS.", "You may request access to you
          "We keep logs for 30 days.", "We encrypt data in transit using TLS."]
 
 
-def test_hit_returns_identical_vectors_and_skips_the_encoder(tmp_path):
-    cache = EmbeddingCache(tmp_path / "c.db")
+def test_hit_returns_identical_vectors_and_skips_the_encoder(db_target):
+    cache = EmbeddingCache(db_target)
     enc = FakeEncoder()
     first = CachedEncoder(enc, cache).transform(TEXTS)
     assert first.dtype == np.float32 and first.shape == (4, DIM)
     assert enc.encoded == TEXTS[:3]  # the duplicate is encoded once
     enc2 = FakeEncoder()
-    second = CachedEncoder(enc2, EmbeddingCache(tmp_path / "c.db")).transform(TEXTS)
+    second = CachedEncoder(enc2, EmbeddingCache(db_target)).transform(TEXTS)
     assert enc2.calls == []  # all hits, from a fresh cache object on the same file
     assert np.array_equal(first, second)  # bit for bit
     assert len(cache) == 3
 
 
-def test_whitespace_variants_share_an_entry(tmp_path):
-    cache = EmbeddingCache(tmp_path / "c.db")
+def test_whitespace_variants_share_an_entry(db_target):
+    cache = EmbeddingCache(db_target)
     enc = FakeEncoder()
     a = CachedEncoder(enc, cache).transform(["We keep logs\nfor 30 days. "])
     b = CachedEncoder(enc, cache).transform(["We  keep logs for 30 days."])
     assert np.array_equal(a, b) and len(enc.calls) == 1
 
 
-def test_different_text_or_model_sha_is_a_miss(tmp_path):
-    path = tmp_path / "c.db"
+def test_different_text_or_model_sha_is_a_miss(db_target):
+    path = db_target
     CachedEncoder(FakeEncoder(), EmbeddingCache(path)).transform(TEXTS)
     enc = FakeEncoder()
     CachedEncoder(enc, EmbeddingCache(path)).transform(["We keep logs for 31 days."])
@@ -86,8 +86,8 @@ def test_cache_lives_in_the_store_file_and_follows_privacy_db(tmp_db):
     assert mode == "wal" and cols == ["key", "vec"]
 
 
-def test_size_is_bounded_oldest_first(tmp_path):
-    cache = EmbeddingCache(tmp_path / "c.db", max_rows=5)
+def test_size_is_bounded_oldest_first(db_target):
+    cache = EmbeddingCache(db_target, max_rows=5)
     enc = CachedEncoder(FakeEncoder(), cache)
     for i in range(12):
         enc.transform([f"sentence number {i}"])
@@ -103,8 +103,8 @@ def _writer(path: str, worker: int, n: int) -> None:
         enc.transform([f"shared clause {i}", f"clause {i} of worker {worker}"])
 
 
-def test_concurrent_writers(tmp_path):
-    path = str(tmp_path / "c.db")
+def test_concurrent_writers(db_target):
+    path = str(db_target)
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=_writer, args=(path, w, 40)) for w in range(4)]
     for p in procs:
@@ -165,10 +165,10 @@ def test_locked_database_does_not_block_an_upload_for_long(tmp_path):
         holder.close()
 
 
-def test_cache_is_picklable_for_pool_workers(tmp_path):
+def test_cache_is_picklable_for_pool_workers(db_target):
     import pickle
 
-    cache = EmbeddingCache(tmp_path / "c.db")
+    cache = EmbeddingCache(db_target)
     CachedEncoder(FakeEncoder(), cache).transform(TEXTS)
     clone = pickle.loads(pickle.dumps(CachedEncoder(FakeEncoder(), cache)))
     assert clone.cache.path == cache.path

@@ -41,9 +41,9 @@ def _add(store, site, extractor, vendor="Acme"):
     return out
 
 
-def test_a_vendor_added_by_url_keeps_its_url_and_fetch_time(tmp_path, site, extractor,
+def test_a_vendor_added_by_url_keeps_its_url_and_fetch_time(db_target, site, extractor,
                                                             allow_local):
-    store = Store(tmp_path / "p.db")
+    store = Store(db_target)
     out = _add(store, site, extractor)
     src = Sources(store).get(out.vendor_id)
     assert (src.url, src.vendor, src.last_status) == (site.url("/privacy"), "Acme", "added")
@@ -55,8 +55,8 @@ def test_a_vendor_added_by_url_keeps_its_url_and_fetch_time(tmp_path, site, extr
     assert again.status == "duplicate" and len(store.versions(out.vendor_id)) == 1
 
 
-def test_unchanged_page_records_only_the_check_time(tmp_path, site, extractor, allow_local):
-    store = Store(tmp_path / "p.db")
+def test_unchanged_page_records_only_the_check_time(db_target, site, extractor, allow_local):
+    store = Store(db_target)
     vid = _add(store, site, extractor).vendor_id
     before = Sources(store).get(vid)
     # A new session id in the chrome: the raw page differs, the policy text does not.
@@ -69,19 +69,19 @@ def test_unchanged_page_records_only_the_check_time(tmp_path, site, extractor, a
     assert after.last_changed_at == ""
 
 
-def test_the_server_s_etag_makes_the_next_check_conditional(tmp_path, site, extractor,
+def test_the_server_s_etag_makes_the_next_check_conditional(db_target, site, extractor,
                                                             allow_local):
     site.routes["/privacy"] = page(seed_html(seed_text(OLD)), ETag='"v1"')
-    store = Store(tmp_path / "p.db")
+    store = Store(db_target)
     vid = _add(store, site, extractor).vendor_id
     result = recheck(store, vid, lambda: extractor)
     assert site.requests[-1][1].get("If-None-Match") == '"v1"'
     assert result.status == "unchanged" and "Not modified" in result.message
 
 
-def test_changed_page_becomes_a_new_version_with_facts_gained_and_lost(tmp_path, site,
+def test_changed_page_becomes_a_new_version_with_facts_gained_and_lost(db_target, site,
                                                                        extractor, allow_local):
-    store = Store(tmp_path / "p.db")
+    store = Store(db_target)
     vid = _add(store, site, extractor).vendor_id
     site.routes["/privacy"] = page(seed_html(seed_text(NEW)))
     result = recheck(store, vid, lambda: extractor)
@@ -99,8 +99,8 @@ def test_changed_page_becomes_a_new_version_with_facts_gained_and_lost(tmp_path,
     assert Sources(store).document_source(versions[-1].document_id)[0] == site.url("/privacy")
 
 
-def test_a_failed_check_stores_nothing_and_says_why(tmp_path, site, extractor, allow_local):
-    store = Store(tmp_path / "p.db")
+def test_a_failed_check_stores_nothing_and_says_why(db_target, site, extractor, allow_local):
+    store = Store(db_target)
     vid = _add(store, site, extractor).vendor_id
     site.routes["/privacy"] = Reply(200, b"\x89PNG", {"Content-Type": "image/png"})
     result = recheck(store, vid, lambda: extractor)
@@ -112,9 +112,9 @@ def test_a_failed_check_stores_nothing_and_says_why(tmp_path, site, extractor, a
     assert "answered 404" in recheck(store, vid, lambda: extractor).message
 
 
-def test_viewers_cannot_recheck_and_uploaded_vendors_have_nothing_to_check(tmp_path, site,
+def test_viewers_cannot_recheck_and_uploaded_vendors_have_nothing_to_check(db_target, site,
                                                                           extractor, allow_local):
-    store = Store(tmp_path / "p.db")
+    store = Store(db_target)
     vid = _add(store, site, extractor).vendor_id
     n = len(site.requests)
     with pytest.raises(PermissionDenied):
@@ -127,8 +127,8 @@ def test_viewers_cannot_recheck_and_uploaded_vendors_have_nothing_to_check(tmp_p
         recheck(store, other, lambda: extractor)
 
 
-def test_changed_since_each_reviewer_last_looked(tmp_path, site, extractor, allow_local):
-    store = Store(tmp_path / "p.db")
+def test_changed_since_each_reviewer_last_looked(db_target, site, extractor, allow_local):
+    store = Store(db_target)
     vid = _add(store, site, extractor).vendor_id
     sources = Sources(store)
     assert not sources.get(vid, "alice").unseen_change  # a first add is not a change

@@ -21,8 +21,8 @@ def extraction(sha="a" * 64, vendor="Acme", evidence="We do not sell personal in
     return Extraction(vendor, doc, facts)
 
 
-def test_same_file_twice_is_recognised_not_duplicated(tmp_path):
-    st = Store(tmp_path / "db.sqlite")
+def test_same_file_twice_is_recognised_not_duplicated(db_target):
+    st = Store(db_target)
     first = st.add(extraction())
     again = st.add(extraction(vendor="Other name"))
     assert first.created and not again.created
@@ -30,8 +30,8 @@ def test_same_file_twice_is_recognised_not_duplicated(tmp_path):
     assert st.count_vendors() == 1
 
 
-def test_records_round_trip_facts_and_evidence(tmp_path):
-    st = Store(tmp_path / "db.sqlite")
+def test_records_round_trip_facts_and_evidence(db_target):
+    st = Store(db_target)
     st.add(extraction())
     (rec,) = st.records()
     assert rec.vendor == "Acme" and rec.source == "acme.txt"
@@ -40,12 +40,20 @@ def test_records_round_trip_facts_and_evidence(tmp_path):
     assert f.evidence[0].section == "Privacy Policy"
 
 
-def test_new_version_of_a_vendor_becomes_its_latest_record(tmp_path):
-    st = Store(tmp_path / "db.sqlite")
+def test_new_version_of_a_vendor_becomes_its_latest_record(db_target):
+    st = Store(db_target)
     st.add(extraction())
     st.add(extraction(sha="b" * 64, evidence="We never sell your data."))
     (rec,) = st.records()
     assert rec.sha256 == "b" * 64
+    assert [v.number for v in st.versions(rec.vendor_id)] == [1, 2]
+
+
+def test_vendor_names_differing_only_in_case_are_one_vendor(db_target):
+    st = Store(db_target)
+    st.add(extraction(vendor="Acme"))
+    again = st.add(extraction(sha="b" * 64, vendor="ACME"))
+    assert again.created and again.vendor == "Acme" and st.count_vendors() == 1
 
 
 def test_db_path_from_environment(tmp_path, monkeypatch):

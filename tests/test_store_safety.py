@@ -28,28 +28,22 @@ def test_wal_mode(tmp_path):
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_upload_killed_mid_write_leaves_no_half_written_vendor(tmp_path):
-    db = tmp_path / "db.sqlite"
-    store = Store(db)
+def test_upload_killed_mid_write_leaves_no_half_written_vendor(db_target, tmp_path):
+    store = Store(db_target)
     store.add(extraction())
     before = _snapshot(store)
     ready = tmp_path / "ready"
     # A child process stores a second vendor but stalls inside the transaction, after the
     # vendor and document rows are written and before the facts; then it is killed with -9.
     script = textwrap.dedent(f"""
-        import sqlite3, time, pathlib
+        import time, pathlib
         from extract.store import Store
         from tests.test_store_export import extraction
-        real = sqlite3.Connection.executemany
-        def stall(self, sql, rows):
+        def stall(con, document_id, facts):
             pathlib.Path({str(ready)!r}).write_text("x")
             time.sleep(60)
-            return real(self, sql, rows)
-        class Con(sqlite3.Connection):
-            executemany = stall
-        orig_connect = sqlite3.connect
-        sqlite3.connect = lambda *a, **k: orig_connect(*a, factory=Con, **k)
-        Store({str(db)!r}).add(extraction(sha="c" * 64, vendor="Half Written"))
+        Store._write_facts = staticmethod(stall)
+        Store({str(db_target)!r}).add(extraction(sha="c" * 64, vendor="Half Written"))
     """)
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
     try:
@@ -61,22 +55,25 @@ def test_upload_killed_mid_write_leaves_no_half_written_vendor(tmp_path):
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
-    after = Store(db)
+    after = Store(db_target)
     assert _snapshot(after) == before
     assert [r.vendor for r in after.records()] == ["Acme"]
-    con = sqlite3.connect(db)
-    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert con.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 1
+    assert after._read("SELECT COUNT(*) FROM documents")[0][0] == 1
+    assert after._read("SELECT COUNT(*) FROM vendors")[0][0] == 1
+    if after.db.dialect == "sqlite":
+        con = sqlite3.connect(db_target)
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # The killed writer's lock is gone: the next upload is not blocked by it.
+    assert Store(db_target, timeout=5).add(extraction(sha="d" * 64, vendor="Next")).created
 
 
-def test_two_sessions_uploading_at_once_both_succeed(tmp_path):
-    db = tmp_path / "db.sqlite"
-    Store(db)
+def test_two_sessions_uploading_at_once_both_succeed(db_target):
+    Store(db_target)
     errors = []
 
     def upload(i):
         try:
-            Store(db).add(extraction(sha=f"{i:064x}", vendor=f"Vendor {i}"))
+            Store(db_target).add(extraction(sha=f"{i:064x}", vendor=f"Vendor {i}"))
         except Exception as exc:  # collected, asserted below
             errors.append(exc)
 
@@ -86,7 +83,32 @@ def test_two_sessions_uploading_at_once_both_succeed(tmp_path):
     for t in threads:
         t.join()
     assert not errors
-    assert Store(db).count_vendors() == 8
+    store = Store(db_target)
+    assert store.count_vendors() == 8
+    assert sorted(v.number for r in store.records() for v in store.versions(r.vendor_id)) \
+        == [1] * 8
+
+
+def test_two_writers_of_one_new_vendor_make_one_vendor_with_two_versions(db_target):
+    Store(db_target)
+    errors = []
+
+    def upload(i):
+        try:
+            Store(db_target).add(extraction(sha=f"{i:064x}", vendor="Same Vendor"))
+        except Exception as exc:  # collected, asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=upload, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    store = Store(db_target)
+    (rec,) = store.records()
+    assert [v.number for v in store.versions(rec.vendor_id)] == [1, 2]
+    assert sorted(e.after["version"] for e in store.audit_log() if e.action == "upload") == [1, 2]
 
 
 def test_locked_database_gives_a_clear_message_and_changes_nothing(tmp_path):

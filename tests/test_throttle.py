@@ -38,8 +38,9 @@ def users(tmp_path):
 
 
 @pytest.fixture
-def store(tmp_path):
-    return Store(tmp_path / "privacy.db")
+def store(db_target):
+    """A fresh store on each engine (SQLite, then PostgreSQL)."""
+    return Store(db_target)
 
 
 @pytest.fixture
@@ -139,9 +140,9 @@ def test_twenty_failures_from_one_client_lock_that_client(throttle, users, clock
     assert attempt(throttle, users, "bob", "bob-pw", TAB_2).user is not None  # others may
 
 
-def test_lockouts_survive_a_new_store_and_a_restart(store, users, clock):
+def test_lockouts_survive_a_new_store_and_a_restart(store, users, clock, db_target):
     fail(SignInThrottle(store, Policy(), clock), users, "ann", 5)
-    reopened = SignInThrottle(Store(store.path), Policy(), clock)  # another process, same file
+    reopened = SignInThrottle(Store(db_target), Policy(), clock)  # another process, same db
     assert isinstance(reopened.locked("ann", TAB_2), Lockout)
     assert attempt(reopened, users, "ann", "ann-pw", TAB_2).user is None
 

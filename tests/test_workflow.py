@@ -36,8 +36,9 @@ def extraction(sha="a" * 64, vendor="Acme", access=False, text="Privacy Policy\n
 
 
 @pytest.fixture
-def store(tmp_path):
-    return Store(tmp_path / "db.sqlite")
+def store(db_target):
+    """A fresh store on each engine (SQLite, then PostgreSQL): the same assertions hold."""
+    return Store(db_target)
 
 
 def test_override_takes_precedence_in_facts_scores_and_csv(store):
