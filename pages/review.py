@@ -40,7 +40,6 @@ def _write(action, message: str) -> None:
     except ui.ExtractError as exc:  # StoreError, PermissionDenied: written for reviewers
         st.error(ui.escape(exc), icon=":material/error:")
         return
-    ui.bump_version()
     st.session_state["_review_flash"] = message
     st.rerun()
 

@@ -44,7 +44,7 @@ from pages.session.rubric import (CUSTOM_AGE, DEFAULT_JURISDICTION, JURISDICTION
                                   RUBRIC_DEFAULTS, WEIGHT_KEYS, current_rubric,
                                   init_rubric_state, jurisdiction_label, required_age,
                                   reset_rubric)
-from pages.session.store import bump_version, cached_records, db_path, get_extractor, open_store
+from pages.session.store import cached_records, db_path, get_extractor, open_store
 from pages.session.uploads import (follow_batch, item_result, latest_unfinished,
                                  recent_uploads, submit_uploads)
 

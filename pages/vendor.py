@@ -107,7 +107,6 @@ with st.expander("Delete this vendor"):
             except ui.ExtractError as exc:  # StoreError or PermissionDenied
                 st.error(ui.escape(exc))
             else:
-                ui.bump_version()
                 st.session_state.pop("_confirm_delete", None)
                 st.session_state.pop("vendor_select", None)
                 st.query_params.pop("vendor", None)

@@ -53,7 +53,7 @@ def free_port() -> int:
 @dataclass
 class Server:
     url: str
-    db: Path
+    db: Path | str  # the SQLite file, or a postgresql:// URL
     log: Path
     process: subprocess.Popen = field(repr=False)
 
@@ -67,16 +67,19 @@ class Server:
 def start_server(tmp: Path, env: dict[str, str] | None = None) -> Server:
     """`streamlit run app.py` on a free port with its own database; returns once healthy.
 
-    `env` adds or overrides environment variables of the server (e.g. `PRIVACY_USERS_FILE`)."""
+    `env` adds or overrides environment variables of the server (e.g. `PRIVACY_USERS_FILE`,
+    or `PRIVACY_DB`: then `Server.db` is that database, not the file in `tmp`)."""
     port = free_port()
     db, log = tmp / "privacy.db", tmp / "streamlit.log"
-    env = dict(os.environ, PRIVACY_DB=str(db), PYTHONUNBUFFERED="1", **(env or {}))
+    # Merged last, `env` wins (PRIVACY_DB too: e.g. a postgresql:// URL shared by two servers).
+    env = {**os.environ, "PRIVACY_DB": str(db), "PYTHONUNBUFFERED": "1", **(env or {})}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", db, log, proc)
+    target = db if env["PRIVACY_DB"] == str(db) else env["PRIVACY_DB"]
+    server = Server(f"http://127.0.0.1:{port}", target, log, proc)
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     while True:
         if proc.poll() is not None:

@@ -65,6 +65,19 @@ def test_quick_bench_writes_the_documented_structure(quick_bench):
     assert "Targets" in stdout and "Per policy" in stdout
 
 
+def test_quick_bench_reports_the_store_write_rate_on_both_engines(quick_bench):
+    res, stdout = quick_bench
+    sw = res["store_writes"]
+    engines = ["sqlite"] + (["postgresql"] if "postgresql" in sw else [])
+    if "postgresql" not in sw:  # no server here: said why, and the SQLite half still ran
+        assert sw["postgresql_skipped"] and "postgresql skipped" in stdout
+    for engine in engines:
+        for run in sw[engine].values():
+            assert run["documents"] == sw["n"] == 20 and run["facts"] > run["documents"]
+            assert run["documents_per_s"] > 0 and run["facts_per_s"] > run["documents_per_s"]
+    assert "store writes" in stdout
+
+
 def test_quick_bench_reports_ocr_seconds_per_page(quick_bench):
     from extract.read import ocr
 

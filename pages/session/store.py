@@ -1,10 +1,12 @@
 """The store and the caches around it, shared by all sessions of this server process.
 
+The cached tables are keyed on the database's change counter (`Store.data_version`), so
+several app servers over one database (PostgreSQL) each see the others' writes on their next
+page run.
+
 Errors are raised, not shown: `pages.ui.get_store` / `load_records` show them and stop the page.
 """
 from __future__ import annotations
-
-import threading
 
 import streamlit as st
 
@@ -12,24 +14,7 @@ from extract.batches import shared_extractor
 from extract.model import PolicyRecord
 from extract.store import Store, default_db_path
 
-__all__ = ["db_path", "open_store", "bump_version", "cached_records", "get_extractor"]
-
-
-class _Version:
-    """A process-wide counter per database, bumped after every write so caches never go stale."""
-
-    def __init__(self) -> None:
-        self._n = 0
-        self._lock = threading.Lock()
-
-    def bump(self) -> int:
-        with self._lock:
-            self._n += 1
-            return self._n
-
-    @property
-    def value(self) -> int:
-        return self._n
+__all__ = ["db_path", "open_store", "cached_records", "get_extractor"]
 
 
 def db_path() -> str:
@@ -45,19 +30,8 @@ def _store_for(path: str) -> Store:
     return store
 
 
-@st.cache_resource(show_spinner=False)
-def _version_for(path: str) -> _Version:
-    # Shared by all sessions: an upload in one browser tab refreshes every other tab's data.
-    return _Version()
-
-
-def bump_version() -> None:
-    """Call after every write (upload, delete) so `load_records()` re-reads the database."""
-    _version_for(db_path()).bump()
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
-def _records(path: str, version: int, data_version: tuple) -> list[PolicyRecord]:
+def _records(path: str, data_version: int) -> list[PolicyRecord]:
     return _store_for(path).records()
 
 
@@ -68,9 +42,10 @@ def open_store() -> Store:
 
 def cached_records(store: Store) -> list[PolicyRecord]:
     """Latest policy of every vendor, cached until the next write (raises `StoreError`)."""
-    # data_version() is one cheap query; it catches writes by other processes (another
-    # server on the same database file, a script), which the in-process counter cannot see.
-    return _records(db_path(), _version_for(db_path()).value, store.data_version())
+    # Keyed on the database's change counter (one cheap query per run), which every write
+    # transaction bumps, whichever process made it: this server, another app server on the
+    # same database, a script. Nothing in this process's memory decides what is fresh.
+    return _records(db_path(), store.data_version())
 
 
 @st.cache_resource(show_spinner="Loading the language model (first upload only, ~10 s)…")

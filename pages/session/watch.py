@@ -15,7 +15,7 @@ from pages.render.escape import escape
 from pages.render.review import diff_html
 from pages.render.sources import recheck_line, source_caption, watch_table_html
 from pages.session.identity import current_user
-from pages.session.store import bump_version, get_extractor, open_store
+from pages.session.store import get_extractor, open_store
 from pages.session.uploads import submit_uploads
 
 __all__ = ["add_by_url", "recheck_panel", "watched_pages"]
@@ -56,8 +56,6 @@ def recheck_panel(rec: PolicyRecord, rubric, show_html) -> None:
                 help="Fetch the page again; a changed policy becomes a new version."):
             with st.spinner("Fetching the page again…"):
                 result = recheck(open_store(), rec.vendor_id, get_extractor, user)
-            if result.status == "changed":
-                bump_version()
             st.session_state["_recheck"] = result
             st.rerun()  # the caption, versions and facts above show the new state
         if user is not None:

@@ -16,6 +16,8 @@ Measures, on this machine, with the optimisations on and off:
 * the UI with 1,000 synthetic vendors (the functions the pages use, and AppTest runs);
 * cold start: `streamlit run app.py` to the matrix visible in headless Chromium.
 * OCR seconds per page: a seed's pages scanned to images and read by tesseract (`--ocr-pages`).
+* store writes: `Store.add` of real extractions into SQLite and PostgreSQL, documents and facts
+  per second, one and four writers (`--store-writes N`, `--pg-url URL`).
 
 Results go to stdout and to a JSON file (default `artifacts/bench.json`). Timings are medians
 of several runs; the machine is shared, so they vary: compare ratios, and the load average
@@ -35,6 +37,7 @@ The package, one module per section (`extract/bench.py` is the entry point):
     ui          the UI with many vendors
     cold_start  `streamlit run` to the matrix in Chromium
     ocr         OCR seconds per page of a scanned PDF
+    store_writes  Store.add rate on SQLite and PostgreSQL (a throwaway server if none given)
     report      targets and the JSON file
 
 Importing it loads no model, torch or scikit-learn: every section imports what it measures.

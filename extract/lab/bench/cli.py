@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
                     help="skip the gold recall and evaluation sections")
     ap.add_argument("--experiments", action="store_true",
                     help="also time encoder variants and evaluate int8 quantisation")
+    ap.add_argument("--store-writes", type=int, default=200, metavar="N",
+                    help="documents added per store-write run, SQLite and PostgreSQL (200; 0: "
+                         "skip)")
+    ap.add_argument("--pg-url", metavar="URL",
+                    help="an empty PostgreSQL database for the store writes (default: a "
+                         "throwaway local server when PostgreSQL is installed)")
     ap.add_argument("--quick", action="store_true",
                     help="tiny run for tests: 2 policies, batch 4, 1 rep, no UI/browser/gold")
     ap.add_argument("--_child-batch", dest="child_batch", help=argparse.SUPPRESS)
@@ -69,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.reps, args.slow_reps, args.batch = 1, 1, min(args.batch, 4)
         args.ocr_pages = min(args.ocr_pages, 1)
+        args.store_writes = min(args.store_writes, 20)
         args.no_ui = args.no_cold_start = args.no_accuracy = True
     t_start = time.perf_counter()
     res: dict = {"command": " ".join(["python -m extract.bench", *(argv or sys.argv[1:])]),
@@ -120,6 +127,10 @@ def _run_sections(args: argparse.Namespace, items: list[Item], tmp: Path, res: d
         from .cluster import bench_cluster
 
         res["cluster"] = bench_cluster(items, args.batch, args.cluster_workers, tmp)
+    if args.store_writes > 0:
+        from .store_writes import bench_store_writes
+
+        res["store_writes"] = bench_store_writes(args.store_writes, tmp, args.pg_url)
     gold = _gold_sets()
     if not args.no_accuracy and gold:
         from .gold import bench_accuracy, bench_recall
