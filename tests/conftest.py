@@ -2,7 +2,7 @@
 import pytest
 
 from tests.core_fixtures import dev_gold, extractor, seeds_gold  # noqa: F401  (fixtures)
-from tests.e2e_fixtures import browser, console, session_page  # noqa: F401  (fixtures)
+from tests.e2e_fixtures import browser, console, open_session, session_page  # noqa: F401
 from tests.pg_fixtures import db_target, pg_server, pg_url  # noqa: F401  (fixtures)
 
 

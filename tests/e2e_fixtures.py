@@ -9,7 +9,7 @@ import pytest
 
 from tests import e2e_support as e2e
 
-__all__ = ["browser", "console", "session_page"]
+__all__ = ["browser", "console", "open_session", "session_page"]
 
 
 @pytest.fixture(scope="session")
@@ -40,12 +40,26 @@ def console():
 
 
 @pytest.fixture
-def session_page(browser, console):
-    """A new Streamlit session: a fresh browser context (cookies, session state) at 1280×900,
-    its console followed by `console`."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(e2e.APP_TIMEOUT_MS)
-    pg = context.new_page()
-    console.attach(pg)
-    yield pg
-    context.close()
+def open_session(browser, console):
+    """`open_session()` opens a page in a fresh browser context (a new Streamlit session, as
+    another reviewer's browser) at 1280×900, its console followed by `console`; all are closed
+    after the test."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(e2e.APP_TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        console.attach(page)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def session_page(open_session):
+    """A new Streamlit session: one page of `open_session`."""
+    return open_session()

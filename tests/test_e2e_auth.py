@@ -38,24 +38,6 @@ def server(browser, users_file, tmp_path_factory):
     e2e.stop_server(srv)
 
 
-@pytest.fixture
-def new_tab(browser, console):
-    """Opens fresh browser contexts (each a new Streamlit session); closes them after the test."""
-    contexts = []
-
-    def open_tab():
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(e2e.APP_TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        console.attach(page)
-        return page
-
-    yield open_tab
-    for context in contexts:
-        context.close()
-
-
 def submit_sign_in(page, name: str, password: str) -> None:
     """Type a name and password and press Sign in."""
     page.locator(".st-key-signin_user input").fill(name)
@@ -79,7 +61,7 @@ def signed_in_as(page):
     return page.locator('[data-testid="stSidebar"]', has_text="Signed in as")
 
 
-def test_wrong_passwords_lock_the_account_until_the_lockout_ends(server, new_tab, console):
+def test_wrong_passwords_lock_the_account_until_the_lockout_ends(server, open_session, console):
     """Each attempt in a tab of its own: a tab without an alert that then shows one has
     handled exactly that attempt, and the account's count must hold across sessions."""
     from playwright.sync_api import expect
@@ -88,18 +70,18 @@ def test_wrong_passwords_lock_the_account_until_the_lockout_ends(server, new_tab
 
     timeout = e2e.APP_TIMEOUT_MS
     for i in range(FAILURES - 1):
-        page = new_tab()
+        page = open_session()
         open_sign_in(page, server)
         submit_sign_in(page, "lou", f"guess-{i}")
         expect(alert(page, "wrong password")).to_be_visible(timeout=timeout)
-    page = new_tab()
+    page = open_session()
     open_sign_in(page, server)
     submit_sign_in(page, "lou", "still wrong")
     locked = alert(page, "Too many failed sign-ins for this account")
     expect(locked).to_be_visible(timeout=timeout)
     expect(locked).to_contain_text("Try again in")
 
-    other = new_tab()  # the right password, in yet another tab, during the lockout
+    other = open_session()  # the right password, in yet another tab, during the lockout
     open_sign_in(other, server)
     submit_sign_in(other, "lou", "lou-pw")
     expect(alert(other, "Too many failed sign-ins")).to_be_visible(timeout=timeout)
@@ -119,13 +101,13 @@ def test_wrong_passwords_lock_the_account_until_the_lockout_ends(server, new_tab
 
 
 def test_reviewer_demoted_while_signed_in_is_refused_on_the_next_write(
-        server, new_tab, users_file, console):
+        server, open_session, users_file, console):
     from playwright.sync_api import expect
 
     from extract.auth import UserEntry, load_users, save_users
     from extract.store import Store
 
-    page = new_tab()
+    page = open_session()
     open_sign_in(page, server)
     submit_sign_in(page, "ann", "ann-pw")
     expect(signed_in_as(page)).to_contain_text("Ann", timeout=e2e.APP_TIMEOUT_MS)

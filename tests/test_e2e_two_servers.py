@@ -52,24 +52,6 @@ def servers(database, tmp_path_factory):
     e2e.stop_server(a)
 
 
-@pytest.fixture
-def new_page(browser, console):
-    """Pages in fresh browser contexts (separate sessions, as two reviewers' browsers)."""
-    contexts = []
-
-    def make():
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(e2e.APP_TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        console.attach(page)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def _policy() -> bytes:
     text = (e2e.ROOT / "data" / "seeds" / "itechno.txt").read_text(encoding="utf-8")
     return f"{text}\nThis policy applies to {UPLOAD_VENDOR}.\n".encode("utf-8")
@@ -79,16 +61,16 @@ def _matrix_vendor(page, vendor: str):
     return page.locator(f'.pp-matrix th[title="{vendor}"]')
 
 
-def test_an_upload_through_server_a_is_in_server_bs_matrix(servers, new_page, console):
+def test_an_upload_through_server_a_is_in_server_bs_matrix(servers, open_session, console):
     from playwright.sync_api import expect
 
     a, b = servers
-    on_b = new_page()
+    on_b = open_session()
     e2e.open_page(on_b, b, "")  # B's matrix is drawn (and cached) before the upload
     expect(_matrix_vendor(on_b, STATUS_VENDOR)).to_have_count(1)
     expect(_matrix_vendor(on_b, UPLOAD_VENDOR)).to_have_count(0)
 
-    on_a = new_page()
+    on_a = open_session()
     e2e.open_page(on_a, a, "upload")
     uploader = on_a.locator('[data-testid="stFileUploader"]')
     uploader.locator('input[type="file"]').set_input_files(
@@ -113,18 +95,18 @@ def test_an_upload_through_server_a_is_in_server_bs_matrix(servers, new_page, co
     assert rec.source == UPLOAD_NAME
 
 
-def test_a_status_set_on_server_b_shows_on_server_a(servers, new_page, console):
+def test_a_status_set_on_server_b_shows_on_server_a(servers, open_session, console):
     from playwright.sync_api import expect
 
     from extract.store import Store
 
     a, b = servers
     vid = {r.vendor: r.vendor_id for r in Store(a.db).records()}[STATUS_VENDOR]
-    on_a = new_page()
+    on_a = open_session()
     e2e.open_page(on_a, a, "review", f"vendor={vid}")  # A has read the status before
     expect(on_a.get_by_text("set by local reviewer")).to_have_count(0)
 
-    on_b = new_page()
+    on_b = open_session()
     e2e.open_page(on_b, b, "review", f"vendor={vid}")
     box = on_b.locator(".st-key-review_status [role='combobox']")
     box.click()

@@ -67,45 +67,36 @@ def test_upload_killed_mid_write_leaves_no_half_written_vendor(db_target, tmp_pa
     assert Store(db_target, timeout=5).add(extraction(sha="d" * 64, vendor="Next")).created
 
 
-def test_two_sessions_uploading_at_once_both_succeed(db_target):
+def add_at_once(db_target, vendors: list[str]) -> Store:
+    """`Store.add` from one thread per vendor name, each with its own `Store` (as sessions
+    have), all at once; no writer may fail. Returns a store to look at the result."""
     Store(db_target)
     errors = []
 
-    def upload(i):
+    def upload(i: int, vendor: str) -> None:
         try:
-            Store(db_target).add(extraction(sha=f"{i:064x}", vendor=f"Vendor {i}"))
+            Store(db_target).add(extraction(sha=f"{i:064x}", vendor=vendor))
         except Exception as exc:  # collected, asserted below
             errors.append(exc)
 
-    threads = [threading.Thread(target=upload, args=(i,)) for i in range(8)]
+    threads = [threading.Thread(target=upload, args=(i, v)) for i, v in enumerate(vendors)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert not errors
-    store = Store(db_target)
+    return Store(db_target)
+
+
+def test_two_sessions_uploading_at_once_both_succeed(db_target):
+    store = add_at_once(db_target, [f"Vendor {i}" for i in range(8)])
     assert store.count_vendors() == 8
     assert sorted(v.number for r in store.records() for v in store.versions(r.vendor_id)) \
         == [1] * 8
 
 
 def test_two_writers_of_one_new_vendor_make_one_vendor_with_two_versions(db_target):
-    Store(db_target)
-    errors = []
-
-    def upload(i):
-        try:
-            Store(db_target).add(extraction(sha=f"{i:064x}", vendor="Same Vendor"))
-        except Exception as exc:  # collected, asserted below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=upload, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    store = Store(db_target)
+    store = add_at_once(db_target, ["Same Vendor", "Same Vendor"])
     (rec,) = store.records()
     assert [v.number for v in store.versions(rec.vendor_id)] == [1, 2]
     assert sorted(e.after["version"] for e in store.audit_log() if e.action == "upload") == [1, 2]
