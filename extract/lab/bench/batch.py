@@ -15,7 +15,7 @@ from .common import ROOT, log, loadavg
 from .corpus import Item
 from .memory import TreeRSS, rusage_mb
 
-__all__ = ["batch_child", "run_batch", "bench_batches"]
+__all__ = ["batch_child", "run_batch", "bench_batches", "batch_files"]
 
 
 def batch_child(cfg: dict) -> dict:
@@ -61,9 +61,9 @@ def batch_child(cfg: dict) -> dict:
     return out
 
 
-def run_batch(items: list[Item], n: int, workers: int, cache: bool, prefilter: bool,
-              tmp: Path, label: str) -> dict:
-    folder = tmp / "batch-files"
+def batch_files(items: list[Item], n: int, folder: Path) -> list[Path]:
+    """`n` files in `folder`, the corpus repeated in order (written once; later runs reuse
+    them)."""
     folder.mkdir(exist_ok=True)
     paths = []
     for i in range(n):
@@ -71,7 +71,13 @@ def run_batch(items: list[Item], n: int, workers: int, cache: bool, prefilter: b
         p = folder / f"{i:04d}-{it.name}"
         if not p.exists():
             p.write_bytes(it.data)
-        paths.append(str(p))
+        paths.append(p)
+    return paths
+
+
+def run_batch(items: list[Item], n: int, workers: int, cache: bool, prefilter: bool,
+              tmp: Path, label: str) -> dict:
+    paths = [str(p) for p in batch_files(items, n, tmp / "batch-files")]
     run_tmp = Path(tempfile.mkdtemp(dir=tmp, prefix="batch-"))
     cfg = {"tmp": str(run_tmp), "paths": paths, "workers": workers, "cache": cache,
            "prefilter": prefilter}

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from .common import log
 from .corpus import Item, facts_signature
-from .memory import rss_kb
+from .batch import batch_files
+from .memory import hwm_kb, rss_kb
 
 __all__ = ["bench_cluster"]
 
@@ -25,24 +26,7 @@ def _noop(i: int) -> int:
 def _worker_memory() -> dict:
     """This worker process's RSS now and its peak (VmHWM), in MB. (A local cluster's nannies
     run inside the client process, so they add nothing of their own to measure.)"""
-    peak = 0
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                peak = int(line.split()[1])
-    return {"rss_mb": round(rss_kb(os.getpid()) / 1024, 1), "peak_mb": round(peak / 1024, 1)}
-
-
-def _files(items: list[Item], n: int, tmp: Path) -> list[Path]:
-    folder = tmp / "cluster-files"
-    folder.mkdir(exist_ok=True)
-    paths = []
-    for i in range(n):
-        it = items[i % len(items)]
-        p = folder / f"{i:04d}-{it.name}"
-        p.write_bytes(it.data)
-        paths.append(p)
-    return paths
+    return {"rss_mb": round(rss_kb(os.getpid()) / 1024, 1), "peak_mb": round(hwm_kb() / 1024, 1)}
 
 
 def _in_process(paths: list[Path]) -> tuple[dict, list]:
@@ -109,7 +93,7 @@ def bench_cluster(items: list[Item], n: int, workers: int, tmp: Path) -> dict:
             "requirements-scale.txt) ==")
         return {"skipped": "dask not installed (pip install -r requirements-scale.txt)"}
     log(f"\n== Batch of {n} on a local Dask cluster ({workers} workers) vs in-process ==")
-    paths = _files(items, n, tmp)
+    paths = batch_files(items, n, tmp / "cluster-files")
     here, here_outs = _in_process(paths)
     there, there_outs = _on_cluster(paths, workers)
     same = [(o.status, o.extraction and facts_signature(o.extraction)) for o in here_outs] == \

@@ -6,7 +6,7 @@ import os
 import resource
 import threading
 
-__all__ = ["TreeRSS", "rusage_mb", "rss_kb"]
+__all__ = ["TreeRSS", "rusage_mb", "rss_kb", "hwm_kb"]
 
 
 def _proc_kb(pid: int, file: str, field: str) -> int:
@@ -73,7 +73,7 @@ class TreeRSS:
         self._t.join()
 
 
-def _hwm_kb() -> int:
+def hwm_kb() -> int:
     """Peak RSS of this process's current image (VmHWM). Unlike ru_maxrss it starts afresh at
     exec: Linux carries ru_maxrss over from the forking parent, so a subprocess of a big
     process reports the parent's peak."""
@@ -90,6 +90,6 @@ def _hwm_kb() -> int:
 def rusage_mb() -> dict:
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"self_peak_mb": round(_hwm_kb() / 1024, 1),
+    return {"self_peak_mb": round(hwm_kb() / 1024, 1),
             "self_ru_maxrss_mb": round(self_kb / 1024, 1),
             "largest_child_peak_mb": round(child_kb / 1024, 1)}
