@@ -40,8 +40,8 @@ How rules and the model combine (the one place this is decided):
    candidate (reply deadlines excluded), `vague` when a retention candidate passes step 4,
    else `none`. Their confidences are rule scores, not calibrated probabilities.
 
-Every fact whose confidence is below `REVIEW_THRESHOLD` (0.7) is flagged "needs review"
-(export, UI): the model itself gives it at least a 30 % chance of being wrong. For a "yes" that
+Every fact whose confidence is below `REVIEW_THRESHOLD` (0.85) is flagged "needs review"
+(export, UI): the model itself gives it at least a 15 % chance of being wrong. For a "yes" that
 comes from the calibrated clause probability (ToS;DR clauses of services never seen in
 training, against a blind re-annotation: `python -m extract.learn --report`); for a "not
 stated" from the `NotStatedModel`, so a silence in a policy whose clauses look like the fact
@@ -85,8 +85,11 @@ _AGE_STRONG = re.compile(
     r"knowingly|at least|must be|may not|must not|do not use|not permitted|prohibited|"
     r"not allowed|not eligible|restricted to|only (?:for|to) (?:users|persons|individuals)|"
     # a refusal to collect is the fact itself ("do not collect any information from anyone under 13")
-    r"(?:do|does|will) not (?:knowingly |intentionally )?(?:collect|solicit|gather|accept))",
+    r"(?:(?:do|does|will) not|never) (?:knowingly |intentionally )?(?:collect|solicit|gather|accept))",
     re.IGNORECASE)
+# "anyone under 13" names the age without a word for children.
+_UNDER_AGE = re.compile(r"\b(?:anyone|anybody|persons?|people|individuals|users|those|visitors)\b"
+                        r"[^.;]{0,40}\bunder (?:the age of )?\d{1,2}\b", re.IGNORECASE)
 _NOT_RETENTION = re.compile(
     r"\b(?:respond|response|reply|acknowledge|resolve|answer|fulfil|fulfill|process your request|"
     r"past|preceding|prior|previous|last) \w*\s*\w*\s*(?:within|to|in|\d)|"
@@ -94,6 +97,13 @@ _NOT_RETENTION = re.compile(
     r"\b(?:in|during|over) the (?:past|preceding|prior|previous|last) (?:twelve|12)\b|"
     r"\bnotif\w+[^.;]{0,40}\bwithin\b|\bwithin \w+ (?:business |working )?days? (?:of|after) (?:receiv|your)",
     re.IGNORECASE)
+# How long an unsubscribe takes to apply ("allow 10 days for your address to be removed from our
+# mailing list") is a processing delay, not how long data is kept.
+_OPT_OUT_DELAY = re.compile(
+    r"\b(?:unsubscri\w*|opt(?:ing)?[- ]out|mailing list|marketing (?:list|database)|"
+    r"(?:promotional|marketing) (?:e-?mails?|messages|communications))\b", re.IGNORECASE)
+_DELAY = re.compile(r"\b(?:allow|take|takes|taking|need|needs)\b(?: us)?"
+                    r"(?: up to| at least| about| approximately)?\s*$", re.IGNORECASE)
 # An age that only says who may have their own posts removed (California minors) or whose data
 # may not be sold without opting in (CCPA): no minimum age for the service.
 _NOT_MIN_AGE = re.compile(
@@ -375,7 +385,8 @@ class FactExtractor:
         for conf, cand in ranked:
             c = cand.clause
             ages = find_ages(c.text)
-            if not ages or not (_CHILD.search(c.text) or _CHILD.search(c.section)):
+            if not ages or not (_CHILD.search(c.text) or _CHILD.search(c.section)
+                                 or _UNDER_AGE.search(c.text)):
                 continue
             if _NOT_MIN_AGE.search(c.text):
                 continue  # who may remove their posts, or may not be sold to: not a minimum age
@@ -450,6 +461,9 @@ def _retention_periods(text: str) -> list[str]:
             continue  # an age ("minors under 18 years old"), not a period
         window = text[max(0, d.start - 90): d.end + 60]
         if _NOT_RETENTION.search(text[max(0, d.start - 60): d.end + 15]):
+            continue
+        if _DELAY.search(text[max(0, d.start - 30): d.start]) \
+                and _OPT_OUT_DELAY.search(text[max(0, d.start - 60): d.end + 80]):
             continue
         if not _RETENTION_VERB.search(window):
             continue

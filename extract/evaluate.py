@@ -235,6 +235,9 @@ def flag_figures(gold: Mapping, predictions: Mapping, threshold: float,
                        sum(c < threshold and not ok for c, ok in pairs))
 
 
+FLAG_CURVE = (0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
+
+
 def format_reliability(rows, threshold: float, gold: Mapping, predictions: Mapping,
                        covered=None) -> str:
     lines = [f"\nfact confidence reliability ({sum(r[1] for r in rows)} fact values):",
@@ -245,6 +248,10 @@ def format_reliability(rows, threshold: float, gold: Mapping, predictions: Mappi
                  f"{f.n - f.flagged} not flagged ({f.wrong - f.wrong_flagged} wrong)")
     lines.append(f"needs-review flag: catches {f.wrong_flagged} of {f.wrong} wrong values "
                  f"({f.catch_rate:.0%}); flags {f.flagged} of {f.n} values ({f.burden:.1%})")
+    # What other thresholds would do: the trade-off the threshold is chosen on.
+    curve = [(t, flag_figures(gold, predictions, t, covered)) for t in FLAG_CURVE]
+    lines.append("  other thresholds: " + ", ".join(
+        f"{t:g}: {g.wrong_flagged}/{g.wrong} caught, {g.burden:.1%} flagged" for t, g in curve))
     return "\n".join(lines)
 
 

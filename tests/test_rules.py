@@ -236,6 +236,11 @@ def test_fold_maps_exactly_what_re_matches_to_ascii_letters():
     ("security.breach_notification", "If a data breach affects you, we will let you know promptly."),
     ("transfers.international", "Your data may be transferred outside of Europe."),
     ("children.parental_consent", "A parent or guardian must agree to these terms on the child's behalf."),
+    ("rights.access", "You may also view, correct and/or update your details by signing in."),
+    ("rights.access", "Users may request confirmation of processing, access to data, correction of "
+                      "incomplete data, and portability of data to another provider."),
+    ("rights.erasure", "Users may request confirmation of processing, correction of incomplete "
+                       "data, anonymization, blocking or deletion of unnecessary data."),
 ])
 def test_rights_and_controls_phrased_in_general_terms_pass_the_gate(fact_id, text):
     assert gated(fact_id, text)
@@ -250,9 +255,18 @@ def test_rights_and_controls_phrased_in_general_terms_pass_the_gate(fact_id, tex
     ("security.encryption_in_transit", "You should only use websites that support HTTPS."),
     ("security.breach_notification", "You agree to notify us of any breach of security of your account."),
     ("security.breach_notification", "Content in breach of these terms may be removed, and we will tell you why."),
+    # a bare denial grants no right to contest anything
+    ("rights.automated_decisions", "We do not make automated decisions about you."),
+    ("rights.automated_decisions", "The service does not use profiling or automated decision-making."),
+    ("rights.access", "Our partners may request access to data only under contract."),
 ])
 def test_false_friends_stay_out_of_the_gate(fact_id, text):
     assert not gated(fact_id, text)
+
+
+def test_a_denial_that_names_a_way_to_contest_still_passes():
+    assert gated("rights.automated_decisions", "We do not make decisions based solely on "
+                 "automated processing, but you may contest any decision by contacting us.")
 
 
 def _gated_clauses(fact_id: str, text: str) -> list[str]:
@@ -313,3 +327,47 @@ def test_a_refusal_to_collect_sets_the_minimum_age_below_an_adult_audience():
     d = Document("t.txt", "0" * 64, text, (Page(1, 0, len(text)),), "txt")
     fx = FactExtractor(lambda texts: [[0.0] * 384 for _ in texts], _YesScorer())
     assert fx.extract(segment(d))["children.min_age"].value == 13
+
+
+def test_an_age_named_without_a_word_for_children_still_counts():
+    """"We never collect information from anyone we know is under 13", with no heading about
+    children, states the minimum age."""
+    from extract.classify import FactExtractor
+    text = "Privacy\n\nWe never collect information from anyone we know is under 13.\n"
+    d = Document("t.txt", "0" * 64, text, (Page(1, 0, len(text)),), "txt")
+    fx = FactExtractor(lambda texts: [[0.0] * 384 for _ in texts], _YesScorer())
+    assert fx.extract(segment(d))["children.min_age"].value == 13
+
+
+@pytest.mark.parametrize("text, periods", [
+    ("Please allow 10 days for your email to be removed from our mailing list.", []),
+    ("It may take up to 10 business days for an unsubscribe request to take effect.", []),
+    ("We retain your data for 2 years after your last login; you can unsubscribe at any time.",
+     ["2 years"]),
+    ("Deleted content remains in our backups for up to 30 days.", ["30 days"]),
+])
+def test_an_unsubscribe_delay_is_not_a_retention_period(text, periods):
+    from extract.classify import _retention_periods
+    assert _retention_periods(text) == periods
+
+
+@pytest.mark.parametrize("fact_id, text, passes", [
+    ("rights.erasure", "If you want your email address removed from our list, use the unsubscribe "
+                       "link in any message.", False),
+    ("rights.erasure", "If you would like your information removed from our records, contact us.", True),
+    ("rights.erasure", "Your information will be changed or removed from our database upon request.", True),
+    ("rights.erasure", "We may disclose health information once we have removed anything that could "
+                       "identify you so that it is de-identified.", False),
+    ("rights.rectification", "You can access your registration details and edit this information "
+                             "by visiting your account page.", True),
+    ("rights.rectification", "We will tell you of any change in ownership or control of your "
+                             "personal information.", False),
+    ("rights.access", "Advertising networks that place these widgets on our pages may have access "
+                      "to information about your browsing.", False),
+    ("security.breach_notification", "If we learn of unauthorized access to your data, we will "
+                                     "let you know by email.", True),
+    ("retention.level", "We will keep our e-mails to you to a minimum.", False),
+    ("children.min_age", "We never collect information from anyone we know is under 13.", True),
+])
+def test_account_and_list_phrasings(fact_id, text, passes):
+    assert gated(fact_id, text) is passes
