@@ -367,6 +367,10 @@ def test_an_unsubscribe_delay_is_not_a_retention_period(text, periods):
     ("security.breach_notification", "If we learn of unauthorized access to your data, we will "
                                      "let you know by email.", True),
     ("retention.level", "We will keep our e-mails to you to a minimum.", False),
+    ("rights.withdraw_consent", "If you agreed to hear from us, you may opt out of these messages "
+                                "at any time.", True),
+    ("rights.opt_out_marketing", "If you dislike our marketing, you have the right to withdraw "
+                                 "consent at any time.", True),
     ("children.min_age", "We never collect information from anyone we know is under 13.", True),
 ])
 def test_account_and_list_phrasings(fact_id, text, passes):
