@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Mapping
 
 import pytest
 
@@ -12,6 +15,14 @@ SHARED = ROOT.parent / "shared"
 # The seeds' hand-labelled gold ships with the tests (a copy of ../shared/gold/seeds.json), so
 # a clone without ../shared still checks the seeds' accuracy.
 SHIPPED_SEEDS_GOLD = ROOT / "tests" / "data" / "seeds_gold.json"
+
+
+def run_python(code: str, *args: str, env: Mapping[str, str] | None = None,
+               timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh Python from the project root (so it imports only what the code
+    does), output captured as text; `env` adds to this process's environment."""
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
 
 
 def in_ci() -> bool:

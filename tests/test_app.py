@@ -11,10 +11,7 @@ import csv
 import html
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -29,6 +26,7 @@ from extract.model import Document, Evidence, Extraction, Fact, Page
 from extract.score import JURISDICTIONS, Rubric, score
 from extract.store import Store
 from extract.taxonomy import fact_ids
+from tests.core_fixtures import run_python
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -625,9 +623,7 @@ def test_result_pages_never_import_the_model(tmp_path):
                        if m in sys.modules)
         print(",".join(heavy))
     """)
-    env = {**os.environ, "PRIVACY_DB": str(tmp_path / "p.db")}
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=300)
+    out = run_python(script, env={"PRIVACY_DB": str(tmp_path / "p.db")}, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "", f"heavy modules imported: {out.stdout}"
 

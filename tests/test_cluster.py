@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import builtins
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -19,7 +17,7 @@ from extract.ingest import extract_files
 from extract.lab.bench import facts_signature
 from extract.seeds import SEED_DIR
 from extract.store import Store
-from tests.core_fixtures import ROOT, in_ci
+from tests.core_fixtures import in_ci, run_python
 from tests.pdfs import pdf_from_text
 
 BAD = "bad-vendor.pdf"
@@ -157,6 +155,5 @@ def test_without_the_flag_dask_is_never_imported(batch):
     code = ("import sys; from extract.cli import main; main([sys.argv[1]]); "
             "print('imported:', sorted(m for m in sys.modules "
             "if m.split('.')[0] in ('dask', 'distributed')))")
-    proc = subprocess.run([sys.executable, "-c", code, str(batch[1])], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    proc = run_python(code, str(batch[1]), timeout=300)
     assert proc.stdout.strip().splitlines()[-1] == "imported: []", proc.stderr[-2000:]

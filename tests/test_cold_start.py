@@ -5,15 +5,13 @@ Each check runs in a fresh interpreter, so what other tests imported cannot hide
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.core_fixtures import ROOT, run_python
+
 HEAVY = ("torch", "sentence_transformers", "transformers")
 
 SCRIPT = textwrap.dedent("""
@@ -37,9 +35,8 @@ SCRIPT = textwrap.dedent("""
 
 
 def run_page(page: str, db: Path) -> dict:
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, page, str(ROOT / "app.py")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "PRIVACY_DB": str(db)})
+    proc = run_python(SCRIPT, page, str(ROOT / "app.py"), env={"PRIVACY_DB": str(db)},
+                      timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -69,8 +66,7 @@ def test_fast_path_modules_import_without_torch():
     code = ("import sys; import extract.pipeline, extract.cache, extract.bench; "
             "from extract.pipeline import Extractor; Extractor(); "
             f"print([m for m in {HEAVY!r} + ('sklearn',) if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
+    out = run_python(code)
     assert out.returncode == 0, out.stderr
     # making an Extractor is cheap: the model loads on the first extraction
     assert out.stdout.strip() == "[]"

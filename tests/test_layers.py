@@ -113,8 +113,7 @@ def test_pages_have_no_import_cycle():
 
 def test_an_upload_process_loads_no_training_code():
     """Extracting a policy as the app and the CLI do imports no lab module (issue 14)."""
-    import subprocess
-    import sys
+    from tests.core_fixtures import run_python
     code = ("import sys, warnings; warnings.simplefilter('ignore')\n"
             "from extract.pipeline import Extractor\n"
             "ex = Extractor(cache=False)('data/seeds/itechno.txt')\n"
@@ -122,8 +121,6 @@ def test_an_upload_process_loads_no_training_code():
             "lab = ('extract.lab', 'extract.learn', 'extract.audit', 'extract.evaluate', "
             "'extract.bench')\n"
             "print(sorted(m for m in sys.modules if m.startswith(lab)))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, timeout=300, env={**__import__("os").environ,
-                                                       "HF_HUB_OFFLINE": "1"})
+    out = run_python(code, env={"HF_HUB_OFFLINE": "1"}, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout

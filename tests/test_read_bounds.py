@@ -23,6 +23,7 @@ from extract import read
 from extract.errors import FileTooLarge, UnsupportedFileType
 from extract.read import read_document, read_document_isolated
 from extract.read.worker import shutdown_workers
+from tests.core_fixtures import run_python
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "seeds" / "itechno.txt"
@@ -213,6 +214,5 @@ def test_the_worker_never_imports_the_model_or_streamlit():
             "import extract.read\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('torch', 'streamlit', 'sentence_transformers', 'transformers')))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120)
+    out = run_python(code)
     assert out.stdout.strip() == "[]", out.stderr

@@ -13,7 +13,7 @@ from extract.model import User
 from extract.schema import SCHEMA_VERSION, schema_version
 from extract.store import Store
 from extract.throttle import SignInThrottle
-from tests.core_fixtures import ROOT
+from tests.core_fixtures import ROOT, run_python
 from tests.test_store_export import extraction
 
 ANN = User("ann", "reviewer")
@@ -107,14 +107,12 @@ def test_a_postgresql_url_without_the_driver_says_how_to_install(tmp_path):
               "from extract.store import Store\n"
               "try:\n    Store('postgresql://u@127.0.0.1:9/x')\n"
               "except Exception as exc:\n    print(type(exc).__name__, exc)\n")
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                         text=True, timeout=60)
+    out = run_python(script, timeout=60)
     assert "StoreError" in out.stdout and "requirements-scale.txt" in out.stdout
 
 
 def test_the_sqlite_path_never_imports_the_postgresql_driver(tmp_path):
     script = (f"from extract.store import Store; Store({str(tmp_path / 'p.db')!r}).records()\n"
               "import sys; print('psycopg' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                         text=True, timeout=60)
+    out = run_python(script, timeout=60)
     assert out.stdout.strip() == "False", out.stderr

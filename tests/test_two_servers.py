@@ -8,7 +8,6 @@ The browser journey over two real servers is tests/test_e2e_two_servers.py.
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from extract import batches
 from extract.batches import get_batch, process_pending, recent_batches, submit_batch
 from extract.model import User
 from extract.store import Store
+from tests.core_fixtures import run_python
 from tests.test_app import open_page, score_table, server_page_mode  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,8 +33,7 @@ store.set_override(vid, "security.mfa", True, "MFA confirmed", User("otto", "rev
 
 
 def in_another_process(code: str, *args: str) -> None:
-    out = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = run_python(code, *args, env={"PYTHONPATH": str(ROOT)})
     assert out.returncode == 0, out.stderr[-2000:]
 
 
