@@ -15,8 +15,9 @@ and verdicts, no ToS;DR text; derived from ToS;DR, CC BY-SA). `python -m extract
 scores the held-out predictions against both. The audit covers the gates of extractor-3; the 13
 pairs the gates of extractor-5 added were judged with the same guide by the developer who
 widened the gates (who saw neither the ToS;DR label nor the model's output). A clause a later
-gate admits that was never audited counts as "does not state" and is reported (`unaudited`). Clauses neither gated nor labelled were not audited: a true statement among them
-is a recall miss the audit cannot see.
+gate admits that was never audited counts as "does not state" and is reported (`unaudited`).
+Clauses neither gated nor labelled were not audited: a true statement among them is a recall
+miss the audit cannot see.
 """
 from __future__ import annotations
 

@@ -33,9 +33,9 @@ __all__ = [
 
 # Facts decided with less confidence are flagged "needs review" (export, UI). Chosen on held-out
 # values (dev LOPO + OPP-115 dev, `python -m extract.evaluate` prints the trade-off): 0.85 flags
-# about 6 % of values and catches about a third of the wrong ones; 0.7 caught a fifth, and 0.9
-# would flag 10 % for one more. Kept here, with the data model, so that pages showing stored
-# facts need not import the classifier (and numpy) to know what to flag.
+# about 5 % of values and catches about 3 in 10 wrong ones; 0.7 caught 1 in 10, and 0.9 would
+# flag nearly 9 % for two more (README, Accuracy). Kept here, with the data model, so that pages
+# showing stored facts need not import the classifier (and numpy) to know what to flag.
 REVIEW_THRESHOLD = 0.85
 
 FactValue = Union[bool, int, str, None]
