@@ -112,8 +112,9 @@ class EmbeddingCache:
 
     @property
     def path(self) -> Path | str:
-        """The database (a file, or a PostgreSQL URL): the one given, else the store's current `default_db_path()`
-        (followed as `$PRIVACY_DB` changes, so the cache lives beside the data it serves)."""
+        """The database (a file, or a PostgreSQL URL): the one given, else the store's current
+        `default_db_path()` (followed as `$PRIVACY_DB` changes, so the cache lives beside the
+        data it serves)."""
         if self._path is not None:
             return self._path
         from .store import default_db_path

@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from .db import is_url
+
 __all__ = ["Settings", "settings", "PREFIX", "ROOT", "DEFAULT_VECTOR_CACHE_ROWS"]
 
 PREFIX = "PRIVACY_"
@@ -67,7 +69,7 @@ def _path(env: Mapping[str, str], name: str, default: Path | None = None) -> Pat
 def _database(env: Mapping[str, str]) -> Path | str | None:
     """A file path, or a PostgreSQL URL kept as text (a Path would fold its `//`)."""
     raw = _text(env, "DB")
-    return raw if raw.startswith(("postgresql://", "postgres://")) else _path(env, "DB")
+    return raw if is_url(raw) else _path(env, "DB")
 
 
 def _switch(env: Mapping[str, str], name: str, default: bool = True) -> bool:

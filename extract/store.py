@@ -4,8 +4,9 @@ The database defaults to the SQLite file `data/privacy.db`; the `PRIVACY_DB` env
 variable names another file or a PostgreSQL server (`postgresql://…`, with the optional extras
 of requirements-scale.txt); `extract.db` is the connection layer, `extract.schema` the tables and
 their versions. Every write is one transaction, so a crash mid-way leaves either the whole
-document or nothing, and bumps the change counter (`data_version`). A document is identified by the SHA-256 of its
-bytes: storing the same file twice returns the existing record instead of a duplicate.
+document or nothing, and bumps the change counter (`data_version`). A document is identified by
+the SHA-256 of its bytes: storing the same file twice returns the existing record instead of a
+duplicate.
 
 Reviewer workflow: overrides belong to (vendor, fact ID), not to a document, so they outlive
 new versions and re-extraction; every write is recorded in the `audit` table (no foreign key:
