@@ -31,7 +31,7 @@ from typing import Callable, Sequence
 from .auth import UsersFileError, read_users, require_write, users_file_path
 from .errors import StoreError
 from .ingest import UPLOAD_WORDING, Outcome, run_batch, upload_handler
-from .model import User
+from .model import User, utc_now
 from .schema import ensure_tables
 
 __all__ = ["SCHEMA", "Batch", "BatchItem", "submit_batch", "get_batch", "recent_batches",
@@ -124,9 +124,6 @@ class Batch:
         return sum(i.status == status for i in self.items)
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
 
 _READY: weakref.WeakSet = weakref.WeakSet()  # stores whose database has the tables
 
@@ -205,7 +202,7 @@ def submit_batch(store, files: Sequence[tuple[str, bytes]], vendor_override: str
         batch_id = con.execute(
             "INSERT INTO batches(created_at, actor, actor_role, actor_source, vendor_override, "
             "owner, state) VALUES (?,?,?,?,?,?,?) RETURNING id",
-            (_now(), user.name, user.role, "users-file" if users_file else "", override,
+            (utc_now(), user.name, user.role, "users-file" if users_file else "", override,
              process_token(), "queued")).fetchall()[0][0]
         con.executemany("INSERT INTO batch_items(batch_id, position, filename, data, status, "
                         "url) VALUES (?,?,?,?,?,?)",
@@ -244,7 +241,7 @@ def _finish(store, batch_id: int, position: int, outcome: Outcome) -> None:
                            "('pending', 'running')", (batch_id,)).fetchone()[0]
         if not left:
             con.execute("UPDATE batches SET state = 'done', finished_at = ? WHERE id = ?",
-                        (_now(), batch_id))
+                        (utc_now(), batch_id))
 
 
 def process_pending(store, extractor_factory: Callable[[], object]) -> int:
@@ -368,7 +365,7 @@ def _interrupt(store, owner: str) -> list[int]:
                         "WHERE batch_id = ? AND status = 'pending'",
                         (INTERRUPTED_MESSAGE, batch_id))
             con.execute("UPDATE batches SET state = 'interrupted', finished_at = ? WHERE id = ?",
-                        (_now(), batch_id))
+                        (utc_now(), batch_id))
     for batch_id in ids:
         log.warning("upload batch %d was interrupted (its server process %s stopped); its "
                     "unprocessed files are listed on the Upload page", batch_id, owner)

@@ -131,11 +131,18 @@ class Candidate:
     via: str = "pattern"  # "pattern", or "net" for a recall-net candidate
 
 
-def _negated(text: str, match_start: int) -> bool:
+def _negated(text: str, match_start: int, match_end: int | None = None) -> bool:
     head = text[:match_start]
     breaks = list(_PHRASE_BREAK.finditer(head))
     phrase = head[breaks[-1].end():] if breaks else head
-    return bool(_NEGATION.search(phrase))
+    if not _NEGATION.search(phrase):
+        return False
+    # A negation inside a condition describes the reader, not the promise: in "if you are not
+    # happy with our marketing, you may withdraw consent" a match that runs on past the
+    # condition into the main clause is not negated by it.
+    conditional = bool(breaks) and breaks[-1].group().lower() == "if"
+    return not (conditional and match_end is not None
+                and _PHRASE_BREAK.search(text, match_start, match_end) is not None)
 
 
 def _hits(spec: FactSpec, text: str, after: int = 0) -> list[re.Match]:
@@ -181,7 +188,7 @@ def find_candidates(spec: FactSpec, clauses: Sequence[Clause]) -> list[Candidate
         if spec.context and not any(spec.context.search(t)
                                     for t in (c.text, before, c.section, c.lead_in)):
             continue
-        if spec.negation == "block" and all(_negated(text, m.start()) for m in hits):
+        if spec.negation == "block" and all(_negated(text, m.start(), m.end()) for m in hits):
             continue
         first = min(hits, key=lambda m: m.start())
         out.append(Candidate(c, min(1.0, 0.6 + 0.2 * (len(hits) - 1)),
@@ -252,6 +259,14 @@ class FactExtractor:
         for spec in silent:
             facts[spec.id].confidence = self._not_stated(spec, ranks[spec.id], signals[spec.id])
         self._retention(facts, cands, probs)
+        level = next((s for s in self.specs if s.kind == "level"), None)
+        if level is not None and facts[level.id].value == "none" and level.id in net:
+            # "none" is a "not stated" too: how sure it is comes from the same model.
+            signals[level.id] = self._signals(level, ranks[level.id], cands, net, facts)
+            conf = self._not_stated(level, ranks[level.id], signals[level.id])
+            for fid in (level.id, "retention.periods"):
+                if fid in facts:
+                    facts[fid].confidence = conf
         return {s.id: facts[s.id] for s in self.specs}, signals
 
     def _signals(self, spec: FactSpec, ranked, cands, net, facts) -> tuple[float, float, bool, float]:
@@ -317,8 +332,8 @@ class FactExtractor:
     def _rescue(self, clauses: Sequence[Clause], cands: dict[str, list[Candidate]],
                 probs: dict[str, dict[int, float]], net: dict[str, dict[int, float]],
                 vectors: dict[int, np.ndarray]) -> None:
-        """Recall net: a boolean fact that no pattern candidate proves gets the net's best
-        clauses (at most `NET_TOP_K`, each at or above the fact's net threshold) as candidates,
+        """Recall net: a boolean fact (or the retention level) that no pattern candidate
+        proves gets the net's best clauses (at most `NET_TOP_K`, each at or above the fact's net threshold) as candidates,
         judged by the same calibrated model without the pattern features. Only facts that
         would otherwise be "not stated" pay for the extra embeddings."""
         if not net:
@@ -327,7 +342,7 @@ class FactExtractor:
         by_index = {c.index: c for c in clauses}
         added = False
         for spec in self.specs:
-            if spec.kind != "bool" or spec.id not in net:
+            if spec.kind not in ("bool", "level") or spec.id not in net:
                 continue
             p = probs.get(spec.id, {})
             if any(v >= DECISION_THRESHOLD for v in p.values()):

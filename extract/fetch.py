@@ -25,11 +25,11 @@ import re
 import socket
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import FetchFailed, FetchRefused, FileTooLarge, UnsupportedFileType
+from .model import utc_now
 from .settings import settings
 
 __all__ = ["check_address", "check_url", "vet", "fetch", "Target", "Fetched", "MAX_REDIRECTS",
@@ -223,9 +223,6 @@ class Fetched:
     not_modified: bool = False
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
 
 def _filename(url: str, suffix: str) -> str:
     """"https://acme.example/legal/privacy.php" → "privacy.html"; the host when no path."""
@@ -337,7 +334,7 @@ def fetch(url: str, headers: Mapping[str, str] | None = None, *, limit: int | No
             if resp.status in _REDIRECTS and location:
                 url = urljoin(target.url, location.strip())
                 continue
-            common = dict(url=target.url, fetched_at=_now(), etag=resp.headers.get("ETag", ""),
+            common = dict(url=target.url, fetched_at=utc_now(), etag=resp.headers.get("ETag", ""),
                           last_modified=resp.headers.get("Last-Modified", ""))
             if resp.status == 304:
                 return Fetched(data=b"", suffix="", filename="", not_modified=True, **common)

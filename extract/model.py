@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Union
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "REVIEW_THRESHOLD",
     "WatchedSource",
     "RecheckResult",
+    "utc_now",
 ]
 
 # Facts decided with less confidence are flagged "needs review" (export, UI). Chosen on held-out
@@ -37,6 +39,11 @@ __all__ = [
 # flag nearly 9 % for two more (README, Accuracy). Kept here, with the data model, so that pages
 # showing stored facts need not import the classifier (and numpy) to know what to flag.
 REVIEW_THRESHOLD = 0.85
+
+
+def utc_now(timespec: str = "seconds") -> str:
+    """The current UTC time as ISO 8601 text, the form of every timestamp a record keeps."""
+    return datetime.now(timezone.utc).isoformat(timespec=timespec)
 
 FactValue = Union[bool, int, str, None]
 

@@ -79,7 +79,7 @@ def is_heading(line: str) -> bool:
     if not s or len(s) > 90 or _BULLET.match(s) and not _NUMBERED_HEADING.match(s):
         return False
     words = s.split()
-    if len(words) > 12 or not _WORD.search(s):
+    if len(words) > 14 or not _WORD.search(s):
         return False
     if s[-1] in ".,;!":
         return False
@@ -97,6 +97,10 @@ def is_heading(line: str) -> bool:
     long_words = [w for w in words if len(w) > 3 and w[0].isalpha()]
     capitalised = sum(1 for w in long_words if w[0].isupper())
     if long_words and capitalised / len(long_words) >= 0.6 and len(words) <= 9:
+        return True
+    # A longer title needs nearly every longer word capitalised ("How You Can Access and
+    # Update Your Personal Information and Other Account Information").
+    if len(long_words) >= 5 and capitalised / len(long_words) >= 0.8:
         return True
     return len(words) <= 4 and s[0].isupper() and not s.endswith(":")
 

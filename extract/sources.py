@@ -21,11 +21,10 @@ seen is a reviewer's reading, not a change to the data, and is not audited.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from .auth import require_write
 from .fetch import Fetched
-from .model import User, WatchedSource
+from .model import User, WatchedSource, utc_now
 from .schema import ensure_tables
 
 __all__ = ["Sources", "SCHEMA"]
@@ -70,7 +69,7 @@ _SET_ALL = ", ".join(f"{c} = excluded.{c}" for c in (
 
 def _now() -> str:
     # Microseconds: a check and the reviewer's next look can fall in the same second.
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return utc_now("microseconds")
 
 
 class Sources:

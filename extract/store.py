@@ -19,7 +19,6 @@ import json
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -30,7 +29,7 @@ from .names import clean_vendor_name
 from .schema import BUMP, COUNTER, upgrade
 from .settings import settings
 from .model import (REVIEW_STATUSES, AuditEntry, Document, DocumentVersion, Extraction, Fact,
-                    FactValue, Override, Page, PolicyRecord, User, VendorReview)
+                    FactValue, Override, Page, PolicyRecord, User, VendorReview, utc_now)
 from .taxonomy import taxonomy
 
 __all__ = ["Store", "AddResult", "default_db_path", "DATA_DIR", "check_fact_value"]
@@ -91,9 +90,6 @@ class AddResult:
     version: int | None = None  # the new document's version number (None: nothing stored)
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
 
 class Store:
     """Vendors, documents and facts in one database (a SQLite file or PostgreSQL)."""
@@ -132,7 +128,7 @@ class Store:
                vendor: str, target: str = "", before=None, after=None, note: str = "") -> None:
         con.execute("INSERT INTO audit(at, actor, role, action, vendor_id, vendor, target, "
                     "before, after, note) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (_now(), user.name, user.role, action, vendor_id, vendor, target,
+                    (utc_now(), user.name, user.role, action, vendor_id, vendor, target,
                      _dump(before), _dump(after), note))
 
     @staticmethod
@@ -155,13 +151,13 @@ class Store:
             if row:
                 return AddResult(row[1], row[0], False, row[2])
             con.execute("INSERT INTO vendors(name, created_at) VALUES (?, ?) "
-                        "ON CONFLICT DO NOTHING", (name, _now()))
+                        "ON CONFLICT DO NOTHING", (name, utc_now()))
             vid, vname = con.execute(_VENDOR_BY_NAME[self.db.dialect], (name,)).fetchone()
             doc = ex.document
             did = con.execute(
                 "INSERT INTO documents(vendor_id, sha256, filename, media_type, uploaded_at, "
                 "n_pages, text, warnings, extractor_version) VALUES (?,?,?,?,?,?,?,?,?) "
-                "RETURNING id", (vid, doc.sha256, doc.filename, doc.media_type, _now(),
+                "RETURNING id", (vid, doc.sha256, doc.filename, doc.media_type, utc_now(),
                                  doc.n_pages, doc.text, json.dumps(list(doc.warnings)),
                                  ex.extractor_version)).fetchall()[0][0]
             self._write_facts(con, did, ex.facts)
@@ -218,7 +214,7 @@ class Store:
             old = con.execute("SELECT value FROM overrides WHERE vendor_id = ? AND fact_id = ?",
                               (vendor_id, fact_id)).fetchone()
             before = json.loads(old[0]) if old else extracted
-            ov = Override(vendor_id, fact_id, value, note, user.name, _now(), extracted)
+            ov = Override(vendor_id, fact_id, value, note, user.name, utc_now(), extracted)
             con.execute("INSERT INTO overrides(vendor_id, fact_id, value, note, reviewer, "
                         "created_at, extracted_value) VALUES (?,?,?,?,?,?,?) ON CONFLICT"
                         "(vendor_id, fact_id) DO UPDATE SET value = excluded.value, note = "
@@ -268,7 +264,7 @@ class Store:
             vname = self._vendor_name(con, vendor_id)
             old = con.execute("SELECT status, comment FROM reviews WHERE vendor_id = ?",
                               (vendor_id,)).fetchone()
-            rv = VendorReview(vendor_id, status, comment, user.name, _now())
+            rv = VendorReview(vendor_id, status, comment, user.name, utc_now())
             con.execute("INSERT INTO reviews(vendor_id, status, comment, reviewer, updated_at) "
                         "VALUES (?,?,?,?,?) ON CONFLICT(vendor_id) DO UPDATE SET status = "
                         "excluded.status, comment = excluded.comment, reviewer = "

@@ -259,6 +259,8 @@ def test_rights_and_controls_phrased_in_general_terms_pass_the_gate(fact_id, tex
     ("rights.automated_decisions", "We do not make automated decisions about you."),
     ("rights.automated_decisions", "The service does not use profiling or automated decision-making."),
     ("rights.access", "Our partners may request access to data only under contract."),
+    ("rights.access", "We may ask for more details to give you access to and use of certain "
+     "materials and services."),
 ])
 def test_false_friends_stay_out_of_the_gate(fact_id, text):
     assert not gated(fact_id, text)
@@ -267,6 +269,21 @@ def test_false_friends_stay_out_of_the_gate(fact_id, text):
 def test_a_denial_that_names_a_way_to_contest_still_passes():
     assert gated("rights.automated_decisions", "We do not make decisions based solely on "
                  "automated processing, but you may contest any decision by contacting us.")
+
+
+@pytest.mark.parametrize("fact_id, text, passes", [
+    # a negation in a condition about the reader does not negate the promise after it
+    ("rights.withdraw_consent", "If you are not happy with our approach to marketing, you "
+     "have the right to withdraw your consent at any time.", True),
+    ("rights.opt_out_marketing", "If you are not happy with our approach to marketing, you "
+     "have the right to withdraw your consent at any time.", True),
+    # a negation in the promise itself still blocks, condition or not
+    ("rights.opt_out_marketing", "If you sign up, you cannot opt out of service messages.",
+     False),
+    ("rights.erasure", "We do not delete your data on request.", False),
+])
+def test_a_negated_condition_does_not_negate_the_promise(fact_id, text, passes):
+    assert gated(fact_id, text) is passes
 
 
 def _gated_clauses(fact_id: str, text: str) -> list[str]:
@@ -296,6 +313,20 @@ def test_a_heading_that_names_the_right_lets_a_plain_sentence_through():
     assert _gated_clauses("rights.erasure", text) == ["You can ask us to delete it at any time."]
     other = "Cookies\nYou can ask us to delete it at any time.\n"
     assert _gated_clauses("rights.erasure", other) == []
+
+
+@pytest.mark.parametrize("fact_id, heading, sentence", [
+    ("rights.access", "How to Access or Update Your Information",
+     "You may access it on the settings page."),
+    ("rights.rectification", "How to Access or Update Your Information",
+     "You may modify it on the settings page."),
+    ("rights.erasure", "Reviewing, Changing or Deleting Your Personal Data",
+     "Send us a request and we will remove it."),
+])
+def test_a_title_that_names_what_you_can_do_with_your_data_is_such_a_heading(
+        fact_id, heading, sentence):
+    assert _gated_clauses(fact_id, f"{heading}\n{sentence}\n") == [sentence]
+    assert _gated_clauses(fact_id, f"How We Use Cookies\n{sentence}\n") == []
 
 
 @pytest.mark.parametrize("text, is_min_age", [

@@ -81,8 +81,17 @@ def test_is_heading_keeps_numbered_upper_case_and_question_headings():
     for line in ["7. Children's Privacy", "SECTION 4 – DATA RETENTION", "Section 4 – Data Retention",
                  "Section 4: Data Retention", "2.1 Personal Information", "IV. Your Rights",
                  "How long do we keep your data?", "Right to Access:", "Data Security",
-                 "Contact Us"]:
+                 "Contact Us",
+                 # a longer title with nearly every longer word capitalised
+                 "How You Can Review and Update Your Personal Information and Other Account Details",
+                 "Information You Share in Forums, Comment Sections and Other Public Areas"]:
         assert is_heading(line), line
+
+
+def test_a_long_line_in_sentence_case_is_not_a_heading():
+    for line in ["You can review and update your personal information and other account details",
+                 "We Use Cookies to remember what you chose and to measure how the site is used"]:
+        assert not is_heading(line), line
 
 
 def test_contact_block_does_not_become_the_section_of_what_follows():

@@ -76,7 +76,7 @@ def _priors(shared: Path, exclude: Iterable[str]) -> dict[str, float]:
     specs = learned_facts()
     entries = [e for n, _, e in gold_policies(shared) if n not in skip]
     return {s.id: (sum(_gold_truth(s, e.get("values", {})) for e in entries) + 1)
-            / (len(entries) + 2) for s in specs if s.is_bool}
+            / (len(entries) + 2) for s in specs if s.is_bool or s.kind == "level"}
 
 
 def fit_not_stated(signals: Sequence[Signal], shared: Path | None = None,

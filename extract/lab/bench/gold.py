@@ -40,7 +40,7 @@ def _why_not(spec, clauses, i) -> str:
     before = clauses[i - 1].text if i else ""
     if spec.context and not any(spec.context.search(t) for t in (c.text, before, c.section)):
         return "context pattern not found"
-    if spec.negation == "block" and all(_negated(c.text, m.start()) for m in hits):
+    if spec.negation == "block" and all(_negated(c.text, m.start(), m.end()) for m in hits):
         return "read as negated"
     return "?"
 
