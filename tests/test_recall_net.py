@@ -96,6 +96,28 @@ def test_not_stated_confidence_falls_when_the_policy_looks_like_it_states_the_fa
         1 - model.p_stated("rights.erasure", 0.9, 0.1, False, 0.0), abs=1e-3)
 
 
+RETENTION = "Old records go once nobody has needed them for a while."  # no retention pattern
+
+
+def test_net_candidate_can_give_the_retention_level_the_patterns_miss():
+    clauses = _clauses("We collect your e-mail address.", RETENTION)
+    scorer = _Scorer(_Net({"Old records": "retention.level"}), "x")
+    facts = FactExtractor(_encode_marking("Old records"), scorer).extract(clauses)
+    assert facts["retention.level"].value == "vague"
+    assert facts["retention.level"].evidence[0].text == RETENTION
+
+
+def test_retention_none_is_as_sure_as_the_not_stated_model_says():
+    model = NotStatedModel(np.array([1.0, 1.0, 0.5, 2.0, 1.0]), -2.0, {"retention.level": 0.5})
+    clauses = _clauses("We collect your e-mail address.", RETENTION)
+    scorer = _Scorer(_Net({"Old records": "retention.level"}), "x", not_stated=model)
+    facts = FactExtractor(_encode_marking("nothing-matches"), scorer).extract(clauses)
+    assert facts["retention.level"].value == "none"
+    want = 1 - model.p_stated("retention.level", 0.9, 0.1, False, 0.0)
+    assert facts["retention.level"].confidence == pytest.approx(want, abs=1e-3)
+    assert facts["retention.periods"].confidence == facts["retention.level"].confidence
+
+
 def test_text_features_are_stateless_and_normalised():
     a = text_features(["You may request deletion of your data."])
     b = text_features(["You may request deletion of your data."])
