@@ -58,7 +58,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .model import REVIEW_THRESHOLD, Clause, Evidence, Fact
+from .model import CELL_SEPARATOR, REVIEW_THRESHOLD, Clause, Evidence, Fact
 from .quantities import find_ages, find_durations
 from .scorers import ClauseScorer, PrototypeScorer, default_scorer, extra_features
 from .taxonomy import FactSpec, fold, taxonomy
@@ -89,7 +89,8 @@ _AGE_STRONG = re.compile(
     re.IGNORECASE)
 # "anyone under 13" names the age without a word for children.
 _UNDER_AGE = re.compile(r"\b(?:anyone|anybody|persons?|people|individuals|users|those|visitors)\b"
-                        r"[^.;]{0,40}\bunder (?:the age of )?\d{1,2}\b", re.IGNORECASE)
+                        r"[^.;]{0,40}\b(?:under (?:the age of )?\d{1,2}|\d{1,2} (?:years (?:old |of age )?)?"
+                        r"(?:or|and) (?:younger|under|below))\b", re.IGNORECASE)
 _NOT_RETENTION = re.compile(
     r"\b(?:respond|response|reply|acknowledge|resolve|answer|fulfil|fulfill|process your request|"
     r"past|preceding|prior|previous|last) \w*\s*\w*\s*(?:within|to|in|\d)|"
@@ -258,7 +259,7 @@ class FactExtractor:
                    for spec in silent}
         for spec in silent:
             facts[spec.id].confidence = self._not_stated(spec, ranks[spec.id], signals[spec.id])
-        self._retention(facts, cands, probs)
+        self._retention(facts, cands, probs, clauses)
         level = next((s for s in self.specs if s.kind == "level"), None)
         if level is not None and facts[level.id].value == "none" and level.id in net:
             # "none" is a "not stated" too: how sure it is comes from the same model.
@@ -389,11 +390,15 @@ class FactExtractor:
                     signals: tuple[float, float, bool, float]) -> float:
         """Confidence in "not stated" = 1 − P(the policy states it after all), from the
         `NotStatedModel` (the signals of `extract_with_signals` and how often policies state
-        the fact); the older rule when the scorer has no such model."""
+        the fact), never above 1 − the best candidate's probability; the older rule when the
+        scorer has no such model."""
         model = getattr(self.scorer, "not_stated", None)
         if model is None:
             return self._absent_confidence(ranked)
-        return round(1.0 - model.p_stated(spec.id, *signals), 3)
+        # The policy states the fact at least as surely as its best candidate clause does (a
+        # calibrated probability), whatever the policy-level model makes of the signals.
+        cand_best = signals[1] if self.calibrated else 0.0
+        return round(1.0 - max(model.p_stated(spec.id, *signals), cand_best), 3)
 
     def _age(self, spec: FactSpec, ranked: list[tuple[float, Candidate]]) -> Fact:
         options = []
@@ -420,7 +425,7 @@ class FactExtractor:
                                       if c is not clause and a == age][:MAX_EVIDENCE - 1]
         return Fact(spec.id, age, round(min(score, 1.0), 3), ev)
 
-    def _retention(self, facts, cands, probs) -> None:
+    def _retention(self, facts, cands, probs, clauses: Sequence[Clause] = ()) -> None:
         level_spec = next((s for s in self.specs if s.id == "retention.level"), None)
         if level_spec is None:
             return
@@ -433,8 +438,14 @@ class FactExtractor:
         for lst in cands.values():
             for cand in lst:
                 pool.setdefault(cand.clause.index, (0.6, cand.clause))
+        rows = {c.index for c in clauses if c.lead_in and CELL_SEPARATOR in c.lead_in}
+        for clause in clauses:
+            if clause.index in rows:
+                pool.setdefault(clause.index, (0.6, clause))  # a table row (`segment`)
         for conf, clause in sorted(pool.values(), key=lambda t: t[1].index):
-            periods = _retention_periods(clause.text)
+            # A table row's header governs its cells; a list's lead-in does not ("You can:").
+            header = clause.lead_in if clause.index in rows else ""
+            periods = _retention_periods(clause.text, header)
             if periods:
                 specific.append((max(conf, 0.75), clause, periods))
         if specific:
@@ -466,8 +477,11 @@ def _net_admissible(spec: FactSpec, clause: Clause, before: Clause | None) -> bo
     return not (spec.negation == "block" and _NEGATION.search(text))
 
 
-def _retention_periods(text: str) -> list[str]:
-    """Durations in `text` that govern keeping or deleting data (not reply deadlines)."""
+def _retention_periods(text: str, context: str = "") -> list[str]:
+    """Durations in `text` that govern keeping or deleting data (not reply deadlines). A
+    retention verb in `context` (a table row's header: "How long we keep it") governs them
+    too."""
+    governed = bool(context) and bool(_RETENTION_VERB.search(context))
     out = []
     for d in find_durations(text):
         if d.unit in ("second", "minute"):
@@ -480,7 +494,7 @@ def _retention_periods(text: str) -> list[str]:
         if _DELAY.search(text[max(0, d.start - 30): d.start]) \
                 and _OPT_OUT_DELAY.search(text[max(0, d.start - 60): d.end + 80]):
             continue
-        if not _RETENTION_VERB.search(window):
+        if not (governed or _RETENTION_VERB.search(window)):
             continue
         out.append(d.text)
     return out

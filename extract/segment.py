@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .model import Clause, Document
+from .model import CELL_SEPARATOR, Clause, Document
 
 __all__ = ["segment", "is_heading", "is_contents_line", "split_sentences"]
 
@@ -205,11 +205,13 @@ def segment(doc: Document) -> list[Clause]:
     Table-of-contents lines are flagged as headings too (never evidence) but do not become the
     section of what follows. A list item after a sentence or heading that ends in ":" ("You have
     the right to:", "You may ask us to:") carries that sentence as its `lead_in`, up to the
-    next paragraph or heading."""
+    next paragraph or heading. A table row carries its table's header row as its `lead_in`
+    ("Data | How long we keep it" for "Logs | 90 days"), and is never a heading itself."""
     text = doc.text
     clauses: list[Clause] = []
     section = ""
     lead = ""
+    table_head = ""  # the first row of the table being read
     pending_bullet = False
     contents = _contents_lines(text)
     for start, end in _lines(text):
@@ -224,6 +226,15 @@ def segment(doc: Document) -> list[Clause]:
         e = start + len(line.rstrip())
         is_item = pending_bullet or bool(_BULLET.match(line))
         pending_bullet = False
+        row = text[s:e]
+        in_table = bool(table_head) and row.count(CELL_SEPARATOR) == table_head.count(CELL_SEPARATOR)
+        table_head = table_head if in_table else (row if CELL_SEPARATOR in row else "")
+        if in_table:
+            # A row is read with its header, whose words ("How long we keep it") give its cells
+            # ("30 days") their meaning.
+            clauses.append(Clause(len(clauses), row, s, e, doc.page_at(s), section, False,
+                                  table_head))
+            continue
         if start in contents:
             # Navigation, not content: kept as a (non-evidence) heading clause, but it does not
             # become the section of what follows.

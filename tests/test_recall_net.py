@@ -96,6 +96,21 @@ def test_not_stated_confidence_falls_when_the_policy_looks_like_it_states_the_fa
         1 - model.p_stated("rights.erasure", 0.9, 0.1, False, 0.0), abs=1e-3)
 
 
+def test_not_stated_is_never_surer_than_its_best_candidate_allows():
+    """A candidate the classifier finds 45 % likely leaves "not stated" at most 55 % sure,
+    however little the policy-level model makes of it."""
+    model = NotStatedModel(np.zeros(5), -8.0, {"rights.erasure": 0.5})  # P(stated) ~ 0
+    clauses = _clauses("We collect your e-mail address.", "You may request deletion of your data.")
+
+    class _Maybe(_Scorer):
+        def score(self, fact_id, embeddings, extra=None):
+            return np.full(len(embeddings), 0.45)
+    scorer = _Maybe(_Net({"deletion": "rights.erasure"}), "x", not_stated=model)
+    facts = FactExtractor(_encode_marking("x"), scorer).extract(clauses)
+    assert facts["rights.erasure"].value is False
+    assert facts["rights.erasure"].confidence == pytest.approx(0.55, abs=1e-3)
+
+
 RETENTION = "Old records go once nobody has needed them for a while."  # no retention pattern
 
 

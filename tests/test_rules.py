@@ -230,6 +230,11 @@ def test_fold_maps_exactly_what_re_matches_to_ascii_letters():
     ("rights.restriction", "You may ask us to limit the use of your sensitive personal information."),
     ("rights.objection", "You can ask us to stop using your information for these purposes."),
     ("security.audits", "We regularly test our systems for weaknesses."),
+    ("security.audits", "We regularly test our defences against attack."),
+    ("security.access_control", "Only employees who need the information to perform a "
+     "specific job are granted access to personal data."),
+    ("rights.erasure", "Under the GDPR you have the following rights: to have it erased."),
+    ("security.audits", "Our platform is tested against intrusion by outside specialists."),
     ("security.audits", "Our controls are reviewed through independent assessments."),
     ("security.audits", "We monitor our infrastructure for potential vulnerabilities."),
     ("security.certification", "Card data is handled according to the Payment Card Industry Data Security Standard."),
@@ -360,14 +365,54 @@ def test_a_refusal_to_collect_sets_the_minimum_age_below_an_adult_audience():
     assert fx.extract(segment(d))["children.min_age"].value == 13
 
 
-def test_an_age_named_without_a_word_for_children_still_counts():
-    """"We never collect information from anyone we know is under 13", with no heading about
-    children, states the minimum age."""
+@pytest.mark.parametrize("name, text", [
+    ("Markdown", "# Retention\n\n| Data | How long we keep it |\n|---|---|\n"
+                 "| Account data | 30 days after you close your account |\n| Logs | 90 days |\n"),
+    ("HTML", "<h2>Retention</h2><table><tr><th>Data</th><th>Retention period</th></tr>"
+             "<tr><td>Account data</td><td>30 days after you close your account</td></tr>"
+             "<tr><td>Logs</td><td>90 days</td></tr></table>"),
+])
+def test_a_retention_table_gives_specific_periods(name, text):
+    """A duration in a table cell is a retention period when the header says so."""
     from extract.classify import FactExtractor
-    text = "Privacy\n\nWe never collect information from anyone we know is under 13.\n"
+    from extract.read import read
+    d = read(text.encode(), filename="p.md" if name == "Markdown" else "p.html")
+    fx = FactExtractor(lambda texts: [[0.0] * 384 for _ in texts], _YesScorer())
+    facts = fx.extract(segment(d))
+    assert facts["retention.level"].value == "specific"
+    assert facts["retention.periods"].value == "30 days; 90 days"
+    assert "Logs | 90 days" in [e.text for e in facts["retention.periods"].evidence]
+
+
+def test_a_list_lead_in_does_not_make_a_deadline_a_retention_period():
+    from extract.classify import FactExtractor
+    text = "Deleting your account:\n- Export: we email you a copy of your data within 14 days.\n"
     d = Document("t.txt", "0" * 64, text, (Page(1, 0, len(text)),), "txt")
     fx = FactExtractor(lambda texts: [[0.0] * 384 for _ in texts], _YesScorer())
-    assert fx.extract(segment(d))["children.min_age"].value == 13
+    assert "14 days" not in fx.extract(segment(d))["retention.periods"].value
+
+
+def test_durations_in_a_table_without_a_retention_header_are_no_period():
+    from extract.classify import FactExtractor
+    text = "Plans\nPlan | Trial length\nBasic | 30 days\nPro | 90 days\n"
+    d = Document("t.txt", "0" * 64, text, (Page(1, 0, len(text)),), "txt")
+    fx = FactExtractor(lambda texts: [[0.0] * 384 for _ in texts], _YesScorer())
+    assert fx.extract(segment(d))["retention.periods"].value == ""
+
+
+@pytest.mark.parametrize("sentence, age", [
+    ("We never collect information from anyone we know is under 13.", 13),
+    ("Our service is not intended for anyone aged 12 or younger.", 13),
+    ("This site is not meant for people 15 and under.", 16),
+])
+def test_an_age_named_without_a_word_for_children_still_counts(sentence, age):
+    """"We never collect information from anyone we know is under 13", with no heading about
+    children, states the minimum age; so does "anyone aged 12 or younger" (13)."""
+    from extract.classify import FactExtractor
+    text = f"Privacy\n\n{sentence}\n"
+    d = Document("t.txt", "0" * 64, text, (Page(1, 0, len(text)),), "txt")
+    fx = FactExtractor(lambda texts: [[0.0] * 384 for _ in texts], _YesScorer())
+    assert fx.extract(segment(d))["children.min_age"].value == age
 
 
 @pytest.mark.parametrize("text, periods", [

@@ -146,6 +146,21 @@ def test_list_items_carry_the_lead_in_that_ends_in_a_colon():
         assert d.text[c.start:c.end] == c.text
 
 
+def test_table_rows_carry_their_header_row_and_are_never_headings():
+    text = ("Retention\nData | How long we keep it\nAccount data | 30 days after closure\n"
+            "Logs | 90 days\nAfter the table comes a sentence.\nHome | Blog\n")
+    d = doc(text)
+    by_text = {c.text: c for c in segment(d)}
+    assert by_text["Logs | 90 days"].lead_in == "Data | How long we keep it"
+    assert not by_text["Logs | 90 days"].is_heading
+    assert by_text["Account data | 30 days after closure"].lead_in == "Data | How long we keep it"
+    assert by_text["Data | How long we keep it"].lead_in == ""  # the header row itself
+    assert by_text["After the table comes a sentence."].lead_in == ""
+    assert by_text["Home | Blog"].lead_in == ""  # a new table, or a menu: no header yet
+    for c in by_text.values():
+        assert d.text[c.start:c.end] == c.text
+
+
 def test_a_short_heading_ending_in_a_colon_is_a_lead_in_too():
     clauses = segment(doc("You may ask us to:\n- delete it\n"))
     assert clauses[-1].lead_in == "You may ask us to:" and clauses[-1].text == "- delete it"

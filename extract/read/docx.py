@@ -10,6 +10,7 @@ import zlib
 from xml.etree import ElementTree as ET
 
 from extract.errors import CorruptFile, FileTooLarge
+from extract.model import CELL_SEPARATOR
 
 from .assemble import Text
 from .limits import MiB, current, refuse_long_text
@@ -132,7 +133,7 @@ class _DocxWalker:
             elif name == "tr" and self.rows:
                 cells = [" ".join(part for part in cell if part) for cell in self.rows[-1]]
                 self.rows[-1] = []
-                self._add(" | ".join(cell for cell in cells if cell), outer=True)
+                self._add(CELL_SEPARATOR.join(cell for cell in cells if cell), outer=True)
             elif name == "tbl" and self.rows:
                 self.rows.pop()
 

@@ -13,6 +13,7 @@ from collections import Counter
 from html.parser import HTMLParser
 
 from extract.errors import FileTooLarge
+from extract.model import CELL_SEPARATOR
 
 from .assemble import Text
 from .decode import decode
@@ -91,7 +92,7 @@ class _HTMLText(HTMLParser):
             self._emit("- ")
         elif tag in ("td", "th"):
             if self.cells[-1]:
-                self._emit(" | ")
+                self._emit(CELL_SEPARATOR)
             self.cells[-1] += 1
         elif tag == "table":
             self.cells.append(0)

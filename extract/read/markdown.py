@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from extract.model import CELL_SEPARATOR
+
 from .assemble import Text
 from .decode import decode
 from .limits import refuse_long_text
@@ -101,7 +103,7 @@ def _markdown_line(line: str) -> tuple[str, str]:
         return "heading", _md_inline(re.sub(r"(?:^|\s)#+$", "", title).strip())
     if line.strip().startswith("|") and line.strip().endswith("|"):
         cells = [_md_inline(c.strip()) for c in line.strip().strip("|").split("|")]
-        return "row", " | ".join(c for c in cells if c)
+        return "row", CELL_SEPARATOR.join(c for c in cells if c)
     bullet = _MD_BULLET.match(line)
     if bullet:
         return "item", "- " + _md_inline(line[bullet.end():].rstrip("\\"))
