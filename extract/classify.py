@@ -40,8 +40,8 @@ How rules and the model combine (the one place this is decided):
    candidate (reply deadlines excluded), `vague` when a retention candidate passes step 4,
    else `none`. Their confidences are rule scores, not calibrated probabilities.
 
-Every fact whose confidence is below `REVIEW_THRESHOLD` (0.85) is flagged "needs review"
-(export, UI): the model itself gives it at least a 15 % chance of being wrong. For a "yes" that
+Every fact whose confidence is below `REVIEW_THRESHOLD` (0.9) is flagged "needs review"
+(export, UI): the model itself gives it at least a 10 % chance of being wrong. For a "yes" that
 comes from the calibrated clause probability (ToS;DR clauses of services never seen in
 training, against a blind re-annotation: `python -m extract.learn --report`); for a "not
 stated" from the `NotStatedModel`, so a silence in a policy whose clauses look like the fact
