@@ -36,9 +36,9 @@ __all__ = [
 
 # Facts decided with less confidence are flagged "needs review" (export, UI). Chosen on held-out
 # values (seeds, dev and dev PDFs LOPO, OPP-115 dev; `python -m extract.evaluate` prints the
-# trade-off): in extractor-7, 0.9 catches 16 of 51 wrong values while flagging 8 % of all
-# values (about two facts of a vendor's 26), inside the 10 % budget; 0.85 caught 11 at
-# 4.6 % and 0.95 flags 13 %. Kept here, with the data model, so that pages
+# trade-off): in extractor-7, 0.9 catches 15 of 51 wrong values while flagging 8 % of all
+# values (about two facts of a vendor's 26), inside the 10 % budget; 0.85 caught 10 at
+# 4.4 % and 0.95 flags 13 %. Kept here, with the data model, so that pages
 # showing stored facts need not import the classifier (and numpy) to know what to flag.
 REVIEW_THRESHOLD = 0.9
 

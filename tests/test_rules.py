@@ -234,6 +234,10 @@ def test_fold_maps_exactly_what_re_matches_to_ascii_letters():
     ("security.access_control", "Only employees who need the information to perform a "
      "specific job are granted access to personal data."),
     ("rights.erasure", "Under the GDPR you have the following rights: to have it erased."),
+    ("security.access_control", "Access to customer data is granted on a least-privilege basis."),
+    ("security.mfa", "Staff sign in with a hardware security key in addition to a password."),
+    ("security.mfa", "Enter the verification code from your authenticator app in addition to your "
+     "password."),
     ("security.audits", "Our platform is tested against intrusion by outside specialists."),
     ("security.audits", "Our controls are reviewed through independent assessments."),
     ("security.audits", "We monitor our infrastructure for potential vulnerabilities."),
@@ -266,6 +270,7 @@ def test_rights_and_controls_phrased_in_general_terms_pass_the_gate(fact_id, tex
     ("rights.access", "Our partners may request access to data only under contract."),
     ("rights.access", "We may ask for more details to give you access to and use of certain "
      "materials and services."),
+    ("security.mfa", "Encryption keys are kept in a hardware security module."),
 ])
 def test_false_friends_stay_out_of_the_gate(fact_id, text):
     assert not gated(fact_id, text)
