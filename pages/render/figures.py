@@ -87,8 +87,10 @@ def ranking_figure(records: Sequence[PolicyRecord], rubric: Rubric):
     import plotly.graph_objects as go
 
     w = rubric.normalised_weights()
+    # The score table's order (best first, ties by name), reversed: Plotly draws the first bar
+    # at the bottom.
     rows = sorted(((scores_of(r, rubric), r) for r in records),
-                  key=lambda t: (t[0].overall, t[1].vendor.lower()))
+                  key=lambda t: (-t[0].overall, t[1].vendor))[::-1]
     hover = []
     for s, r in rows:
         parts = "<br>".join(f"{AREA_TITLES[a]}: {getattr(s, a):.0f} × {w[a] * 100:.0f}%"
