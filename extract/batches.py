@@ -124,7 +124,6 @@ class Batch:
         return sum(i.status == status for i in self.items)
 
 
-
 _READY: weakref.WeakSet = weakref.WeakSet()  # stores whose database has the tables
 
 

@@ -89,8 +89,9 @@ _AGE_STRONG = re.compile(
     re.IGNORECASE)
 # "anyone under 13" names the age without a word for children.
 _UNDER_AGE = re.compile(r"\b(?:anyone|anybody|persons?|people|individuals|users|those|visitors)\b"
-                        r"[^.;]{0,40}\b(?:under (?:the age of )?\d{1,2}|\d{1,2} (?:years (?:old |of age )?)?"
-                        r"(?:or|and) (?:younger|under|below))\b", re.IGNORECASE)
+                        r"[^.;]{0,40}\b(?:under (?:the age of )?\d{1,2}|"
+                        r"\d{1,2} (?:years (?:old |of age )?)?(?:or|and) (?:younger|under|below))\b",
+                        re.IGNORECASE)
 _NOT_RETENTION = re.compile(
     r"\b(?:respond|response|reply|acknowledge|resolve|answer|fulfil|fulfill|process your request|"
     r"past|preceding|prior|previous|last) \w*\s*\w*\s*(?:within|to|in|\d)|"
@@ -259,15 +260,14 @@ class FactExtractor:
                    for spec in silent}
         for spec in silent:
             facts[spec.id].confidence = self._not_stated(spec, ranks[spec.id], signals[spec.id])
-        self._retention(facts, cands, probs, clauses)
-        level = next((s for s in self.specs if s.kind == "level"), None)
-        if level is not None and facts[level.id].value == "none" and level.id in net:
-            # "none" is a "not stated" too: how sure it is comes from the same model.
-            signals[level.id] = self._signals(level, ranks[level.id], cands, net, facts)
-            conf = self._not_stated(level, ranks[level.id], signals[level.id])
-            for fid in (level.id, "retention.periods"):
-                if fid in facts:
-                    facts[fid].confidence = conf
+        level = next((s for s in self.specs if s.id == "retention.level"), None)
+        if level is not None:
+            self._retention(ranks[level.id], facts, cands, clauses)
+            if facts[level.id].value == "none" and level.id in net:
+                # "none" is a "not stated" too: how sure it is comes from the same model.
+                signals[level.id] = self._signals(level, ranks[level.id], cands, net, facts)
+                conf = self._not_stated(level, ranks[level.id], signals[level.id])
+                facts[level.id].confidence = facts["retention.periods"].confidence = conf
         return {s.id: facts[s.id] for s in self.specs}, signals
 
     def _signals(self, spec: FactSpec, ranked, cands, net, facts) -> tuple[float, float, bool, float]:
@@ -334,9 +334,10 @@ class FactExtractor:
                 probs: dict[str, dict[int, float]], net: dict[str, dict[int, float]],
                 vectors: dict[int, np.ndarray]) -> None:
         """Recall net: a boolean fact (or the retention level) that no pattern candidate
-        proves gets the net's best clauses (at most `NET_TOP_K`, each at or above the fact's net threshold) as candidates,
-        judged by the same calibrated model without the pattern features. Only facts that
-        would otherwise be "not stated" pay for the extra embeddings."""
+        proves gets the net's best clauses (at most `NET_TOP_K`, each at or above the fact's
+        net threshold) as candidates, judged by the same calibrated model without the pattern
+        features. Only facts that would otherwise be "not stated" pay for the extra
+        embeddings."""
         if not net:
             return
         thresholds = self.scorer.net.thresholds
@@ -425,11 +426,9 @@ class FactExtractor:
                                       if c is not clause and a == age][:MAX_EVIDENCE - 1]
         return Fact(spec.id, age, round(min(score, 1.0), 3), ev)
 
-    def _retention(self, facts, cands, probs, clauses: Sequence[Clause] = ()) -> None:
-        level_spec = next((s for s in self.specs if s.id == "retention.level"), None)
-        if level_spec is None:
-            return
-        ranked = self._rank(cands[level_spec.id], probs.get(level_spec.id, {}))
+    def _retention(self, ranked: list[tuple[float, Candidate]], facts: dict[str, Fact],
+                   cands: dict[str, list[Candidate]], clauses: Sequence[Clause]) -> None:
+        """`retention.level` and `retention.periods` from the level's ranked candidates."""
         accepted = [(conf, c) for conf, c in ranked if conf >= DECISION_THRESHOLD]
         specific = []
         # Durations also count in clauses outside the retention candidates when a retention
@@ -438,14 +437,12 @@ class FactExtractor:
         for lst in cands.values():
             for cand in lst:
                 pool.setdefault(cand.clause.index, (0.6, cand.clause))
-        rows = {c.index for c in clauses if c.lead_in and CELL_SEPARATOR in c.lead_in}
         for clause in clauses:
-            if clause.index in rows:
-                pool.setdefault(clause.index, (0.6, clause))  # a table row (`segment`)
+            if _table_header(clause):
+                pool.setdefault(clause.index, (0.6, clause))
         for conf, clause in sorted(pool.values(), key=lambda t: t[1].index):
             # A table row's header governs its cells; a list's lead-in does not ("You can:").
-            header = clause.lead_in if clause.index in rows else ""
-            periods = _retention_periods(clause.text, header)
+            periods = _retention_periods(clause.text, _table_header(clause))
             if periods:
                 specific.append((max(conf, 0.75), clause, periods))
         if specific:
@@ -475,6 +472,11 @@ def _net_admissible(spec: FactSpec, clause: Clause, before: Clause | None) -> bo
                                 (text, before.text if before else "", clause.section)):
         return False
     return not (spec.negation == "block" and _NEGATION.search(text))
+
+
+def _table_header(clause: Clause) -> str:
+    """The header row a table row is read with (`segment.segment`); "" for any other clause."""
+    return clause.lead_in if CELL_SEPARATOR in clause.lead_in else ""
 
 
 def _retention_periods(text: str, context: str = "") -> list[str]:

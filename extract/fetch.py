@@ -223,7 +223,6 @@ class Fetched:
     not_modified: bool = False
 
 
-
 def _filename(url: str, suffix: str) -> str:
     """"https://acme.example/legal/privacy.php" → "privacy.html"; the host when no path."""
     parts = urlsplit(url)

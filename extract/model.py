@@ -38,8 +38,8 @@ __all__ = [
 # values (seeds, dev and dev PDFs LOPO, OPP-115 dev; `python -m extract.evaluate` prints the
 # trade-off): in extractor-7, 0.9 catches 15 of 51 wrong values while flagging 8 % of all
 # values (about two facts of a vendor's 26), inside the issue's 10 % budget; 0.85 caught 10 at
-# 4.4 % and 0.95 flags 13 %. Kept here, with the data model, so that pages
-# showing stored facts need not import the classifier (and numpy) to know what to flag.
+# 4.4 % and 0.95 flags 13 %. Kept here, with the data model, so that pages showing stored
+# facts need not import the classifier (and numpy) to know what to flag.
 REVIEW_THRESHOLD = 0.9
 
 # How every reader writes a table row into `Document.text`: its cells joined by this.
@@ -49,6 +49,7 @@ CELL_SEPARATOR = " | "
 def utc_now(timespec: str = "seconds") -> str:
     """The current UTC time as ISO 8601 text, the form of every timestamp a record keeps."""
     return datetime.now(timezone.utc).isoformat(timespec=timespec)
+
 
 FactValue = Union[bool, int, str, None]
 

@@ -227,8 +227,9 @@ def segment(doc: Document) -> list[Clause]:
         is_item = pending_bullet or bool(_BULLET.match(line))
         pending_bullet = False
         row = text[s:e]
-        in_table = bool(table_head) and row.count(CELL_SEPARATOR) == table_head.count(CELL_SEPARATOR)
-        table_head = table_head if in_table else (row if CELL_SEPARATOR in row else "")
+        cells = row.count(CELL_SEPARATOR)
+        in_table = bool(table_head) and cells == table_head.count(CELL_SEPARATOR)
+        table_head = table_head if in_table else (row if cells else "")
         if in_table:
             # A row is read with its header, whose words ("How long we keep it") give its cells
             # ("30 days") their meaning.

@@ -21,7 +21,6 @@ seen is a reviewer's reading, not a change to the data, and is not audited.
 """
 from __future__ import annotations
 
-
 from .auth import require_write
 from .fetch import Fetched
 from .model import User, WatchedSource, utc_now

@@ -90,7 +90,6 @@ class AddResult:
     version: int | None = None  # the new document's version number (None: nothing stored)
 
 
-
 class Store:
     """Vendors, documents and facts in one database (a SQLite file or PostgreSQL)."""
 

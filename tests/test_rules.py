@@ -11,10 +11,14 @@ from extract.taxonomy import taxonomy
 SPECS = {s.id: s for s in taxonomy()}
 
 
+def _doc(text: str) -> Document:
+    """`text` as a one-page TXT document."""
+    return Document("t.txt", "0" * 64, text, (Page(1, 0, len(text)),), "txt")
+
+
 def gated(fact_id: str, text: str) -> bool:
     """Is `text` (one sentence) a candidate for `fact_id`?"""
-    d = Document("t.txt", "0" * 64, text, (Page(1, 0, len(text)),), "txt")
-    return bool(find_candidates(SPECS[fact_id], segment(d)))
+    return bool(find_candidates(SPECS[fact_id], segment(_doc(text))))
 
 
 @pytest.mark.parametrize("text", [
@@ -297,7 +301,7 @@ def test_a_negated_condition_does_not_negate_the_promise(fact_id, text, passes):
 
 
 def _gated_clauses(fact_id: str, text: str) -> list[str]:
-    d = Document("t.txt", "0" * 64, text, (Page(1, 0, len(text)),), "txt")
+    d = _doc(text)
     out = [c.clause for c in find_candidates(SPECS[fact_id], segment(d))]
     assert all(d.text[c.start:c.end] == c.text for c in out)
     return [c.text for c in out]
@@ -359,15 +363,19 @@ class _YesScorer:
         return [0.9] * len(embeddings)
 
 
+def _facts(doc: Document) -> dict:
+    """The facts of `doc` when every candidate is likely (isolates the rules)."""
+    from extract.classify import FactExtractor
+    fx = FactExtractor(lambda texts: [[0.0] * 384 for _ in texts], _YesScorer())
+    return fx.extract(segment(doc))
+
+
 def test_a_refusal_to_collect_sets_the_minimum_age_below_an_adult_audience():
     """"Does not collect from anyone under 13" is the refusal the fact names; a service for
     adults that refuses under-13s has minimum age 13 (facts.md)."""
-    from extract.classify import FactExtractor
     text = ("Children's Privacy\n\nWe do not collect any information from anyone under 13 years "
             "of age. Our services are directed to people who are at least 18 years old.\n")
-    d = Document("t.txt", "0" * 64, text, (Page(1, 0, len(text)),), "txt")
-    fx = FactExtractor(lambda texts: [[0.0] * 384 for _ in texts], _YesScorer())
-    assert fx.extract(segment(d))["children.min_age"].value == 13
+    assert _facts(_doc(text))["children.min_age"].value == 13
 
 
 @pytest.mark.parametrize("name, text", [
@@ -379,30 +387,21 @@ def test_a_refusal_to_collect_sets_the_minimum_age_below_an_adult_audience():
 ])
 def test_a_retention_table_gives_specific_periods(name, text):
     """A duration in a table cell is a retention period when the header says so."""
-    from extract.classify import FactExtractor
     from extract.read import read
-    d = read(text.encode(), filename="p.md" if name == "Markdown" else "p.html")
-    fx = FactExtractor(lambda texts: [[0.0] * 384 for _ in texts], _YesScorer())
-    facts = fx.extract(segment(d))
+    facts = _facts(read(text.encode(), filename="p.md" if name == "Markdown" else "p.html"))
     assert facts["retention.level"].value == "specific"
     assert facts["retention.periods"].value == "30 days; 90 days"
     assert "Logs | 90 days" in [e.text for e in facts["retention.periods"].evidence]
 
 
 def test_a_list_lead_in_does_not_make_a_deadline_a_retention_period():
-    from extract.classify import FactExtractor
     text = "Deleting your account:\n- Export: we email you a copy of your data within 14 days.\n"
-    d = Document("t.txt", "0" * 64, text, (Page(1, 0, len(text)),), "txt")
-    fx = FactExtractor(lambda texts: [[0.0] * 384 for _ in texts], _YesScorer())
-    assert "14 days" not in fx.extract(segment(d))["retention.periods"].value
+    assert "14 days" not in _facts(_doc(text))["retention.periods"].value
 
 
 def test_durations_in_a_table_without_a_retention_header_are_no_period():
-    from extract.classify import FactExtractor
     text = "Plans\nPlan | Trial length\nBasic | 30 days\nPro | 90 days\n"
-    d = Document("t.txt", "0" * 64, text, (Page(1, 0, len(text)),), "txt")
-    fx = FactExtractor(lambda texts: [[0.0] * 384 for _ in texts], _YesScorer())
-    assert fx.extract(segment(d))["retention.periods"].value == ""
+    assert _facts(_doc(text))["retention.periods"].value == ""
 
 
 @pytest.mark.parametrize("sentence, age", [
@@ -413,11 +412,8 @@ def test_durations_in_a_table_without_a_retention_header_are_no_period():
 def test_an_age_named_without_a_word_for_children_still_counts(sentence, age):
     """"We never collect information from anyone we know is under 13", with no heading about
     children, states the minimum age; so does "anyone aged 12 or younger" (13)."""
-    from extract.classify import FactExtractor
     text = f"Privacy\n\n{sentence}\n"
-    d = Document("t.txt", "0" * 64, text, (Page(1, 0, len(text)),), "txt")
-    fx = FactExtractor(lambda texts: [[0.0] * 384 for _ in texts], _YesScorer())
-    assert fx.extract(segment(d))["children.min_age"].value == age
+    assert _facts(_doc(text))["children.min_age"].value == age
 
 
 @pytest.mark.parametrize("text, periods", [
