@@ -29,6 +29,16 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() == "true"
 
 
+def need_chromium() -> None:
+    """Skip without Chromium (and Playwright), with the reason; under CI=true, fail instead."""
+    from tests.e2e_support import browser_missing_reason
+    reason = browser_missing_reason()
+    if reason and in_ci():
+        pytest.fail(f"{reason}; CI=true needs it")
+    if reason:
+        pytest.skip(reason)
+
+
 def need_shared(*parts: str) -> Path:
     """`../shared/<parts>`, the development data beside the project. Without it the test is
     skipped with the reason, except under CI=true, where it fails: CI must run everything."""

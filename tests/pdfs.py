@@ -6,8 +6,11 @@ transliterated to Latin-1 first. `UNICODE_FONT` tells callers which of the two a
 """
 from __future__ import annotations
 
+import html
 import io
 import re
+import subprocess
+import tempfile
 import unicodedata
 import zlib
 from functools import lru_cache
@@ -23,6 +26,10 @@ __all__ = [
     "pdf_from_text",
     "pdf_from_lines",
     "one_word_per_line_pdf",
+    "pdf_with_table",
+    "pdf_from_pieces",
+    "html_from_text",
+    "browser_pdf",
     "PATHOLOGIES",
     "pathological_pdf",
     "encrypted_pdf",
@@ -195,6 +202,80 @@ def one_word_per_line_pdf(text: str) -> bytes:
     for word in pdf.text_for_font(text).split():
         pdf.line_out(word)
     return bytes(pdf.output())
+
+
+def pdf_with_table(before: list[str], rows: list[list[str]], after: list[str], *,
+                   col_widths: tuple[float, ...] | None = None, font_size: float = 10) -> bytes:
+    """Paragraphs, a table drawn with cell borders (its first row the header; a cell too long
+    for its column wraps onto more lines), then more paragraphs, on one A4 page."""
+    pdf = _PolicyPDF(None, False, font_size)
+    pdf.add_page()
+    for paragraph in before:
+        pdf.multi_cell(0, font_size * 0.5, pdf.text_for_font(paragraph), new_x="LMARGIN",
+                       new_y="NEXT")
+        pdf.ln(2)
+    with pdf.table(col_widths=col_widths, first_row_as_headings=False) as table:
+        for cells in rows:
+            row = table.row()
+            for cell in cells:
+                row.cell(pdf.text_for_font(cell))
+    for paragraph in after:
+        pdf.ln(2)
+        pdf.multi_cell(0, font_size * 0.5, pdf.text_for_font(paragraph), new_x="LMARGIN",
+                       new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def pdf_from_pieces(lines: list[list[tuple]], font_size: float = 10) -> bytes:
+    """Draw each line's pieces as separate text objects, in the order given: (x, text) at x mm
+    from the page's left edge on the line's baseline, or (x, dy, text) dy mm below it (above
+    when negative). So: a bullet apart from its text, a page number apart from its heading,
+    every word placed on its own (justified text), a table cell's wrapped lines centred
+    beside a one-line cell."""
+    pdf = _PolicyPDF(None, False, font_size)
+    pdf.add_page()
+    y = 20.0
+    for pieces in lines:
+        for piece in pieces:
+            x, dy, text = piece if len(piece) == 3 else (piece[0], 0.0, piece[1])
+            pdf.text(x, y + dy, pdf.text_for_font(text))
+        y += font_size * 0.5
+    return bytes(pdf.output())
+
+
+def html_from_text(text: str) -> str:
+    """A plain web page of a policy text: short unpunctuated lines as headings, "- " lines as
+    list items, every other line a justified paragraph."""
+    out = ["<html><head><meta charset='utf-8'><style>body{font-family:'DejaVu Sans',sans-serif;"
+           "font-size:11pt;text-align:justify}</style></head><body>"]
+    in_list = False
+    for line in (line.strip() for line in text.splitlines()):
+        if not line:
+            continue
+        if line.startswith(("- ", "* ", "• ")) != in_list:
+            in_list = not in_list
+            out.append("<ul>" if in_list else "</ul>")
+        if in_list:
+            out.append(f"<li>{html.escape(line[2:])}</li>")
+        elif len(line) < 70 and not line.endswith((".", ":", ";")):
+            out.append(f"<h3>{html.escape(line)}</h3>")
+        else:
+            out.append(f"<p>{html.escape(line)}</p>")
+    return "\n".join(out + ["</body></html>"])
+
+
+def browser_pdf(page: str) -> bytes:
+    """The HTML `page` printed to PDF by headless Chromium, as a browser's "Save as PDF" does
+    (Skia's text layer, with the browser's header and footer: date, title, address, "1/5")."""
+    from tests.e2e_support import CHROMIUM, CHROMIUM_ARGS
+    with tempfile.TemporaryDirectory() as tmp:
+        source, out = Path(tmp, "policy.html"), Path(tmp, "policy.pdf")
+        source.write_text(page, encoding="utf-8")
+        done = subprocess.run([CHROMIUM, "--headless", *CHROMIUM_ARGS, f"--print-to-pdf={out}",
+                               source.as_uri()], capture_output=True, timeout=120)
+        if not out.is_file():
+            raise RuntimeError(f"Chromium printed no PDF: {done.stderr[-500:]!r}")
+        return out.read_bytes()
 
 
 def encrypted_pdf(text: str, user_password: str = "secret", owner_password: str = "owner",

@@ -17,7 +17,8 @@ import pytest
 
 from extract.read import read_document
 from extract.repair import Repairs, dedupe_runs, deglue, repair_characters
-from tests.pdfs import PATHOLOGIES, UNICODE_FONT, pathological_pdf
+from tests.core_fixtures import need_chromium
+from tests.pdfs import PATHOLOGIES, UNICODE_FONT, browser_pdf, html_from_text, pathological_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "data" / "seeds").glob("*.txt"))
@@ -68,6 +69,25 @@ def test_pathological_pdf_gives_the_facts_of_the_clean_text(agreement, pathology
         pytest.skip("needs DejaVuSans to draw ligature glyphs and zero-width spaces")
     same, total, wrong = agreement[pathology]
     assert total and same / total >= AGREEMENT, wrong[:10]
+
+
+def test_policies_printed_by_a_browser_give_the_facts_of_the_clean_text(extractor, txt_facts):
+    """Each policy as a web page printed to PDF by Chromium (the way many vendor PDFs are made:
+    Skia's text layer, justified lines, the browser's date, address and page numbers at every
+    page's edges) gives the facts of the same policy as TXT."""
+    need_chromium()
+    same = total = 0
+    wrong = []
+    for path, expected in txt_facts.items():
+        got = fact_values(extractor, browser_pdf(html_from_text(path.read_text(encoding="utf-8"))),
+                          path.with_suffix(".pdf").name)
+        for fid, value in expected.items():
+            total += 1
+            same += got.get(fid) == value
+            if got.get(fid) != value:
+                wrong.append(f"{path.stem} {fid}: txt {value!r} pdf {got.get(fid)!r}")
+    print(f"\nprinted by a browser: {same} of {total} facts agree ({same / total:.3f})")
+    assert same / total >= AGREEMENT, wrong[:10]
 
 
 def test_dev_policies_are_part_of_the_corpus_when_shared_data_is_present():

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
+from extract.model import CELL_SEPARATOR
 from extract.repair import Repairs
 
 __all__ = ["normalise_chars", "tidy_line", "text_lines", "MARKER_ONLY", "merge_bullets",
@@ -96,7 +97,8 @@ def merge_bullets(lines: list[str]) -> list[str]:
 def continues(prev: str, nxt: str, full_width: float | None) -> bool:
     """Whether line `nxt` continues the paragraph of line `prev` (a wrapped line).
 
-    Never if `nxt` is a list item or `prev` ends a sentence (". ! ? : ;" — a semicolon
+    Never if `nxt` is a list item, either line is a table row (cells joined by
+    `CELL_SEPARATOR`), or `prev` ends a sentence (". ! ? : ;" — a semicolon
     only before a capital). Otherwise yes if `nxt` starts in lower case ("iTechno" does
     not count), or `prev` ends with a comma, a dash or a function word ("the", "and",
     "our"), or `prev` fills the text width (`full_width`; None when lines are not visually
@@ -105,6 +107,8 @@ def continues(prev: str, nxt: str, full_width: float | None) -> bool:
     """
     if not prev or not nxt or _BULLET_LINE.match(nxt):
         return False
+    if CELL_SEPARATOR in prev or CELL_SEPARATOR in nxt:
+        return False  # a table row is a line of its own
     if _TERMINAL.search(prev[-12:]) and not (prev.endswith(";") and _starts_lowercase(nxt)):
         return False
     if MARKER_ONLY.match(prev) or MARKER_ONLY.match(nxt):

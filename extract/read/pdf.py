@@ -24,6 +24,7 @@ from .assemble import Text
 from .limits import MiB, current, too_many_chars
 from .ocr import HOW_TO_ENABLE, OcrRead, read_scans
 from .pdf_pages import pages_phrase, structure_pdf
+from .pdf_tables import PdfLine, mark_tables
 
 __all__ = ["read_pdf"]
 
@@ -160,51 +161,62 @@ def _extract_pages(reader: pypdf.PdfReader, filename: str) -> tuple[list[str | N
 
 
 def _page_text(page: pypdf.PageObject, clock: Callable[..., None]) -> str:
-    """Extract a page's text, with a blank line wherever the layout shows a paragraph gap.
+    """Extract a page's text, with a blank line wherever the layout shows a paragraph gap and
+    each table row's cells joined by `model.CELL_SEPARATOR` (`pdf_tables.mark_tables`).
 
     pypdf's visitor sees every piece of text with its position; the pieces concatenate to
-    the extracted text, so each output line gets the height it stands at.
+    the extracted text, so each output line gets the height it stands at and the x where each
+    of its pieces starts.
     """
-    pieces: list[tuple[str, float | None]] = []
+    pieces: list[tuple[str, float | None, float | None]] = []
 
     def visit_text(text: str, cm, tm, _font, _size) -> None:
-        # Baseline height on the page: the text matrix origin mapped through the CTM.
-        y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5] if text.strip() else None
-        pieces.append((text, y))
+        # Origin on the page: the text matrix origin mapped through the CTM.
+        if text.strip():
+            x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
+            y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
+            pieces.append((text, x, y))
+        else:
+            pieces.append((text, None, None))
 
     text = page.extract_text(visitor_operand_before=clock, visitor_text=visit_text)
-    if "".join(piece for piece, _ in pieces) != text:
+    if "".join(piece for piece, _, _ in pieces) != text:
         return text  # pypdf rearranged the text (e.g. rotated pages): no reliable geometry
-    return _mark_paragraph_gaps(pieces)
+    return _mark_paragraph_gaps(mark_tables(_lines(pieces)))
 
 
-def _mark_paragraph_gaps(pieces: list[tuple[str, float | None]]) -> str:
-    """Join text pieces into lines, adding a blank line before a line that starts a paragraph.
+def _lines(pieces: list[tuple[str, float | None, float | None]]) -> list[PdfLine]:
+    """Split the pieces into lines at their newlines. A piece's position belongs to its
+    first non-blank part."""
+    lines = [PdfLine()]
+    for piece, x, y in pieces:
+        for i, part in enumerate(piece.split("\n")):
+            if i:
+                lines.append(PdfLine())
+            if not part.strip():
+                lines[-1].parts.append((None, None, part))
+                continue
+            lines[-1].parts.append((x, y, part))
+            x = y = None
+    return lines
+
+
+def _mark_paragraph_gaps(lines: list[tuple[str, float | None]]) -> str:
+    """Join the lines, adding a blank line before a line that starts a paragraph.
 
     A paragraph starts where the distance to the previous line exceeds 1.3 times the usual
     line spacing (the 20th percentile of the page's line distances, so pages made mostly of
     one-line paragraphs still find their line spacing), or where the text jumps up the
     page (a new column). Pages with fewer than five measurable gaps are left alone.
     """
-    lines: list[str] = [""]
-    heights: list[float | None] = [None]
-    for piece, y in pieces:
-        for i, part in enumerate(piece.split("\n")):
-            if i:
-                lines.append("")
-                heights.append(None)
-            lines[-1] += part
-            if heights[-1] is None and part.strip() and y is not None:
-                heights[-1] = y
-                y = None  # the position belongs to the first part of the piece
-    known = [(i, h) for i, h in enumerate(heights) if h is not None]
+    known = [(i, h) for i, (_, h) in enumerate(lines) if h is not None]
     steps = [(i, above - h) for (_, above), (i, h) in zip(known, known[1:])]
     downward = sorted(gap for _, gap in steps if gap > 0.5)
     if len(downward) < 5:
-        return "\n".join(lines)
+        return "\n".join(line for line, _ in lines)
     spacing = downward[len(downward) // 5]
     starts = {i for i, gap in steps if gap > 1.3 * spacing or gap < -0.5 * spacing}
-    return "\n".join(("\n" if i in starts else "") + line for i, line in enumerate(lines))
+    return "\n".join(("\n" if i in starts else "") + line for i, (line, _) in enumerate(lines))
 
 
 def _clock(deadline: float) -> Callable[..., None]:
