@@ -99,6 +99,12 @@ _NOT_RETENTION = re.compile(
     r"\b(?:in|during|over) the (?:past|preceding|prior|previous|last) (?:twelve|12)\b|"
     r"\bnotif\w+[^.;]{0,40}\bwithin\b|\bwithin \w+ (?:business |working )?days? (?:of|after) (?:receiv|your)",
     re.IGNORECASE)
+# What follows a delay ("it may take up to four weeks to process your deletion request"): how
+# long a request takes, not how long data is kept.
+_REQUEST_TIME = re.compile(
+    r"\s+(?:for us\s+)?to\s+(?:process|handle|fulfil|fulfill|action|respond to|answer)"
+    r"\s+(?:your|a|the|such|this|that|any)\s+(?:\w+\s+)?(?:requests?|enquir(?:y|ies)|"
+    r"inquir(?:y|ies)|applications?|complaints?|claims?|submissions?)\b", re.IGNORECASE)
 # How long an unsubscribe takes to apply ("allow 10 days for your address to be removed from our
 # mailing list") is a processing delay, not how long data is kept.
 _OPT_OUT_DELAY = re.compile(
@@ -118,8 +124,10 @@ _NOT_MIN_AGE = re.compile(
     r"\b(?:sell|sale|sold|selling|sharing)\b",
     re.IGNORECASE)
 _RETENTION_VERB = re.compile(
-    r"\b(?:retain|retention|keep|kept|stor(?:e|ed|age)|hold|held|delet|eras|destroy|purg|"
-    r"anonymi[sz]|expire|expiry|archiv|remov|last(?:s)?|persist|maintain|log(?:s|ged)?)\w*",
+    # "please keep in mind that it may take four weeks" keeps nothing
+    r"\b(?:retain|retention|keep(?!(?:s|ing)?\s+in\s+mind)|kept|stor(?:e|ed|age)|hold|held|"
+    r"delet|eras|destroy|purg|anonymi[sz]|expire|expiry|archiv|remov|last(?:s)?|persist|"
+    r"maintain|log(?:s|ged)?)\w*",
     re.IGNORECASE)
 
 
@@ -493,8 +501,9 @@ def _retention_periods(text: str, context: str = "") -> list[str]:
         window = text[max(0, d.start - 90): d.end + 60]
         if _NOT_RETENTION.search(text[max(0, d.start - 60): d.end + 15]):
             continue
-        if _DELAY.search(text[max(0, d.start - 30): d.start]) \
-                and _OPT_OUT_DELAY.search(text[max(0, d.start - 60): d.end + 80]):
+        if _DELAY.search(text[max(0, d.start - 30): d.start]) and (
+                _OPT_OUT_DELAY.search(text[max(0, d.start - 60): d.end + 80])
+                or _REQUEST_TIME.match(text, d.end)):
             continue
         if not (governed or _RETENTION_VERB.search(window)):
             continue

@@ -34,7 +34,7 @@ from .taxonomy import TAXONOMY_VERSION
 __all__ = ["Extractor", "EXTRACTOR_VERSION", "vendor_from_filename", "Source", "cache_enabled",
            "fast_path_enabled", "load_worker_extractor"]
 
-EXTRACTOR_VERSION = f"taxonomy-{TAXONOMY_VERSION}/extractor-7"
+EXTRACTOR_VERSION = f"taxonomy-{TAXONOMY_VERSION}/extractor-8"
 # A path, the bytes of a file, or (file name, bytes).
 Source = Union[str, os.PathLike, bytes, tuple]
 

@@ -239,6 +239,8 @@ def test_fold_maps_exactly_what_re_matches_to_ascii_letters():
      "specific job are granted access to personal data."),
     ("rights.erasure", "Under the GDPR you have the following rights: to have it erased."),
     ("security.access_control", "Access to customer data is granted on a least-privilege basis."),
+    ("security.access_control", "Your data is stored in databases to which only we and our "
+     "service providers are provided access."),
     ("security.mfa", "Staff sign in with a hardware security key in addition to a password."),
     ("security.mfa", "Enter the verification code from your authenticator app in addition to your "
      "password."),
@@ -275,6 +277,8 @@ def test_rights_and_controls_phrased_in_general_terms_pass_the_gate(fact_id, tex
     ("rights.access", "We may ask for more details to give you access to and use of certain "
      "materials and services."),
     ("security.mfa", "Encryption keys are kept in a hardware security module."),
+    ("security.access_control", "Premium articles are content to which only subscribers have "
+     "access."),
 ])
 def test_false_friends_stay_out_of_the_gate(fact_id, text):
     assert not gated(fact_id, text)
@@ -389,6 +393,20 @@ def test_a_retention_table_gives_specific_periods(name, text):
     """A duration in a table cell is a retention period when the header says so."""
     from extract.read import read
     facts = _facts(read(text.encode(), filename="p.md" if name == "Markdown" else "p.html"))
+    _assert_retention_table(facts)
+
+
+def test_a_retention_table_in_a_pdf_gives_specific_periods():
+    """The same table drawn in a PDF, whose text layer has no cells, gives the same periods."""
+    from extract.read import read_document
+    from tests.pdfs import pdf_with_table
+    pdf = pdf_with_table(["Retention"], [["Data", "How long we keep it"],
+                                         ["Account data", "30 days after you close your account"],
+                                         ["Logs", "90 days"]], [], col_widths=(40, 100))
+    _assert_retention_table(_facts(read_document(pdf, "p.pdf")))
+
+
+def _assert_retention_table(facts: dict) -> None:
     assert facts["retention.level"].value == "specific"
     assert facts["retention.periods"].value == "30 days; 90 days"
     assert "Logs | 90 days" in [e.text for e in facts["retention.periods"].evidence]
@@ -428,6 +446,19 @@ def test_an_unsubscribe_delay_is_not_a_retention_period(text, periods):
     assert _retention_periods(text) == periods
 
 
+@pytest.mark.parametrize("text, periods", [
+    ("Please keep in mind that it may take up to four weeks to process your request.", []),
+    ("It may take up to 30 days to process your deletion request.", []),
+    ("We keep call recordings for 90 days to handle any complaints.", ["90 days"]),
+    ("Keeping in mind our legal duties, we delete server logs after 30 days.", ["30 days"]),
+])
+def test_the_time_a_request_takes_is_not_a_retention_period(text, periods):
+    """How long a request takes ("four weeks to process your request") keeps no data, and
+    "keep in mind" is not keeping; a purpose after a retention period does not undo it."""
+    from extract.classify import _retention_periods
+    assert _retention_periods(text) == periods
+
+
 @pytest.mark.parametrize("fact_id, text, passes", [
     ("rights.erasure", "If you want your email address removed from our list, use the unsubscribe "
                        "link in any message.", False),
@@ -452,3 +483,16 @@ def test_an_unsubscribe_delay_is_not_a_retention_period(text, periods):
 ])
 def test_account_and_list_phrasings(fact_id, text, passes):
     assert gated(fact_id, text) is passes
+
+
+@pytest.mark.parametrize("sentence, offered", [
+    ("We recommend that you turn on two-factor authentication in your e-mail client.", False),
+    ("For your other online accounts, we strongly recommend using multi-factor "
+     "authentication.", False),
+    ("We encourage you to enable two-factor authentication on your account.", True),
+])
+def test_advice_to_secure_something_else_is_no_multi_factor_sign_in(sentence, offered):
+    """Advice to turn on two-factor authentication elsewhere (an e-mail client, other accounts)
+    is not the service's control; advice to turn it on for the account here shows it offers it."""
+    text = f"Security\n\nWe protect your account. {sentence}\n"
+    assert _facts(_doc(text))["security.mfa"].value is offered
