@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from .lab.gold import gold_value  # re-exported: `extract.evaluate.gold_value` stays importable
+from .lab.gold import disputed_labels, gold_value  # gold_value: importable from here too
 from .model import Fact
 from .taxonomy import taxonomy
 
@@ -179,13 +179,15 @@ def read_clauses(path: Path):
 
 
 def _judged(gold: Mapping, predictions: Mapping[str, Mapping[str, Fact]],
-            covered: Iterable[str] | None = None) -> list[tuple[float, bool]]:
-    """(confidence, value is right) of every predicted fact value the gold labels."""
+            covered: Iterable[str] | None = None,
+            skip: frozenset[tuple[str, str]] = frozenset()) -> list[tuple[float, bool]]:
+    """(confidence, value is right) of every predicted fact value the gold labels, except the
+    (policy, fact) pairs in `skip`."""
     pairs = []
     for fname, facts in predictions.items():
         values = gold[fname].get("values", {})
         for spec in scored_specs(covered):
-            if spec.kind == "periods" or spec.id not in facts:
+            if spec.kind == "periods" or spec.id not in facts or (fname, spec.id) in skip:
                 continue
             f = facts[spec.id]
             gv = gold_value(values, spec.id, spec.kind)
@@ -227,9 +229,10 @@ class FlagFigures:
 
 
 def flag_figures(gold: Mapping, predictions: Mapping, threshold: float,
-                 covered=None) -> FlagFigures:
-    """Count the values below `threshold` (flagged) and the wrong ones among them."""
-    pairs = _judged(gold, predictions, covered)
+                 covered=None, skip: frozenset[tuple[str, str]] = frozenset()) -> FlagFigures:
+    """Count the values below `threshold` (flagged) and the wrong ones among them; the
+    (policy, fact) pairs in `skip` (disputed labels) are left out."""
+    pairs = _judged(gold, predictions, covered, skip)
     return FlagFigures(len(pairs), sum(not ok for _, ok in pairs),
                        sum(c < threshold for c, _ in pairs),
                        sum(c < threshold and not ok for c, ok in pairs))
@@ -239,7 +242,7 @@ FLAG_CURVE = (0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 
 
 def format_reliability(rows, threshold: float, gold: Mapping, predictions: Mapping,
-                       covered=None) -> str:
+                       covered=None, disputed: frozenset[tuple[str, str]] = frozenset()) -> str:
     lines = [f"\nfact confidence reliability ({sum(r[1] for r in rows)} fact values):",
              f"{'confidence':>12}{'n':>6}{'mean conf':>11}{'correct':>9}"]
     lines += [f"{b:>12}{n:6d}{m:11.3f}{acc:9.3f}" for b, n, m, acc in rows]
@@ -252,6 +255,12 @@ def format_reliability(rows, threshold: float, gold: Mapping, predictions: Mappi
     curve = [(t, flag_figures(gold, predictions, t, covered)) for t in FLAG_CURVE]
     lines.append("  other thresholds: " + ", ".join(
         f"{t:g}: {g.wrong_flagged}/{g.wrong} caught, {g.burden:.1%} flagged" for t, g in curve))
+    judged = {(p, fid) for p, facts in predictions.items() for fid in facts}
+    if disputed & judged:
+        d = flag_figures(gold, predictions, threshold, covered, disputed)
+        lines.append(f"  without the {len(disputed & judged)} labels that contradict facts.md "
+                     f"(extract/lab/disputed.toml): catches {d.wrong_flagged} of {d.wrong} wrong "
+                     f"values ({d.catch_rate:.0%}); flags {d.flagged} of {d.n} ({d.burden:.1%})")
     return "\n".join(lines)
 
 
@@ -283,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     print(format_report(reports, show_errors=not args.quiet))
     from .classify import REVIEW_THRESHOLD
     print(format_reliability(reliability(gold, preds, covered=covered), REVIEW_THRESHOLD, gold,
-                             preds, covered))
+                             preds, covered, disputed_labels(Path(args.gold).name)))
     if args.candidates:
         print(_candidate_report(gold, files, args.lopo, args.shared))
     return 0

@@ -16,12 +16,13 @@ import pytest
 
 from tests.core_fixtures import ROOT, SHARED, SHIPPED_SEEDS_GOLD, need_shared
 
-# The issue's targets where they are met (dev PDFs 0.93, OPP-115 0.88); where not (the flag
-# catching half the wrong values), a floor a little under today's figure (README, Accuracy:
-# 14 of 46 over dev and OPP-115 at REVIEW_THRESHOLD 0.9).
+# The issue's targets (dev PDFs 0.93, OPP-115 0.88, the flag catching half the wrong values
+# without the labels that contradict facts.md); on the labels as given, the flag's floor is a
+# little under today's figure (README, Accuracy: 14 of 46 over dev and OPP-115 at 0.9).
 DEV_PDF_F1 = 0.93
 OPP_F1 = 0.88
 FLAG_CATCH = 0.25
+FLAG_CATCH_CONSISTENT = 0.5  # the issue's target, without labels that contradict facts.md
 
 
 @pytest.fixture(scope="session")
@@ -128,18 +129,45 @@ def test_opp115_cross_corpus(opp115):
 
 def test_needs_review_flag_catches_wrong_values(dev_lopo, opp115):
     """The flag (confidence < REVIEW_THRESHOLD), held out by policy over dev and OPP-115:
-    it must catch a good share of the wrong values without flagging everything."""
+    it must catch a good share of the wrong values without flagging everything. Counted both
+    on the labels as given and without the OPP-115 labels that contradict facts.md
+    (extract/lab/disputed.toml): there it must catch half, the issue's target."""
     from extract.classify import REVIEW_THRESHOLD
     from extract.evaluate import flag_figures
-    figs = [flag_figures(gold, preds, REVIEW_THRESHOLD, covered)
-            for gold, _, preds, covered in (dev_lopo, opp115)]
-    wrong = sum(f.wrong for f in figs)
-    caught = sum(f.wrong_flagged for f in figs)
-    flagged, n = sum(f.flagged for f in figs), sum(f.n for f in figs)
-    print(f"\nneeds-review flag: catches {caught} of {wrong} wrong values, "
-          f"flags {flagged} of {n} values ({flagged / n:.1%})")
-    assert caught / wrong >= FLAG_CATCH, f"flag catches only {caught} of {wrong} wrong values"
-    assert flagged / n <= 0.10, "the flag must not make the reviewer re-read everything"
+    from extract.lab.gold import disputed_labels
+
+    def figures(skip_disputed: bool) -> tuple[int, int, int, int]:
+        figs = [flag_figures(gold, preds, REVIEW_THRESHOLD, covered,
+                             disputed_labels(name) if skip_disputed else frozenset())
+                for name, (gold, _, preds, covered) in (("dev.json", dev_lopo),
+                                                        ("opp115-dev.json", opp115))]
+        return (sum(f.wrong_flagged for f in figs), sum(f.wrong for f in figs),
+                sum(f.flagged for f in figs), sum(f.n for f in figs))
+
+    for skip_disputed, floor in ((False, FLAG_CATCH), (True, FLAG_CATCH_CONSISTENT)):
+        caught, wrong, flagged, n = figures(skip_disputed)
+        print(f"\nneeds-review flag{' without disputed labels' if skip_disputed else ''}: "
+              f"catches {caught} of {wrong} wrong values, flags {flagged} of {n} values "
+              f"({flagged / n:.1%})")
+        assert caught / wrong >= floor, f"flag catches only {caught} of {wrong} wrong values"
+        assert flagged / n <= 0.10, "the flag must not make the reviewer re-read everything"
+
+
+def test_disputed_labels_are_the_gold_files_labels():
+    """Every label listed as contradicting facts.md names a labelled policy, a scored fact and
+    the value the gold file really gives it, so the list cannot drift from the gold."""
+    import tomllib
+
+    from extract.evaluate import gold_value, scored_specs
+    from extract.lab.gold import DISPUTED_FILE
+    entries = tomllib.loads(DISPUTED_FILE.read_text(encoding="utf-8"))["label"]
+    assert entries
+    for entry in entries:
+        data = json.loads(need_shared("gold", entry["gold"]).read_text(encoding="utf-8"))
+        spec = next(s for s in scored_specs(data.get("covered")) if s.id == entry["fact"])
+        for policy in entry["policies"]:
+            values = data["policies"][policy].get("values", {})
+            assert gold_value(values, spec.id, spec.kind) == entry["gold_says"], (policy, spec.id)
 
 
 def test_fact_confidence_is_calibrated(seeds_lopo, dev_lopo):

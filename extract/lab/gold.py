@@ -15,13 +15,27 @@ from ..model import Clause
 from ..settings import settings
 from ..taxonomy import FactSpec
 
-__all__ = ["SHARED_DIR", "GOLD_FILES", "GOLD_DIRS", "gold_value", "gold_policies"]
+__all__ = ["SHARED_DIR", "GOLD_FILES", "GOLD_DIRS", "DISPUTED_FILE", "gold_value", "gold_policies",
+           "disputed_labels"]
 
 # The lab's data folder ($PRIVACY_SHARED_DIR, default ../shared), read once at import.
 SHARED_DIR = settings().shared_dir
 GOLD_FILES = ("gold/seeds.json", "gold/dev.json", "gold/dev-pdf.json")
 GOLD_DIRS = {"gold/seeds.json": "seeds", "gold/dev.json": "dev/policies",
              "gold/dev-pdf.json": "dev/pdfs"}
+
+
+# Gold labels that contradict ../shared/facts.md (see the file's comments).
+DISPUTED_FILE = Path(__file__).with_name("disputed.toml")
+
+
+def disputed_labels(gold_file: str) -> frozenset[tuple[str, str]]:
+    """(policy, fact) pairs of the gold file named `gold_file` whose labels contradict
+    facts.md, as listed in `DISPUTED_FILE`."""
+    import tomllib
+    entries = tomllib.loads(DISPUTED_FILE.read_text(encoding="utf-8")).get("label", [])
+    return frozenset((policy, e["fact"]) for e in entries if e["gold"] == gold_file
+                     for policy in e["policies"])
 
 
 def gold_value(values: Mapping, fact_id: str, kind: str):
