@@ -8,10 +8,11 @@
 
 SQL is written once, in the dialect both engines share (`?` placeholders, `ON CONFLICT` upserts,
 `RETURNING`); the PostgreSQL side translates the placeholders and `x COLLATE NOCASE` orderings.
-Table definitions use `{id}`, `{float}`, `{blob}` and `{nocase}` for the few types that differ
-(`ddl`). Writers are serialised on both engines: SQLite by `BEGIN IMMEDIATE`, PostgreSQL by a
-transaction-scoped advisory lock, so a read-then-write transaction sees what SQLite would.
-Engines raise their driver's errors (`errors`); `explain` turns one into words for users.
+`upsert` writes the single-row `INSERT … ON CONFLICT` statements. Table definitions use `{id}`,
+`{float}`, `{blob}` and `{nocase}` for the few types that differ (`ddl`). Writers are serialised on
+both engines: SQLite by `BEGIN IMMEDIATE`, PostgreSQL by a transaction-scoped advisory lock, so a
+read-then-write transaction sees what SQLite would. Engines raise their driver's errors (`errors`);
+`explain` turns one into words for users.
 
 psycopg is imported only for a PostgreSQL URL: the SQLite path (and the pages' first paint)
 never loads it.
@@ -26,11 +27,11 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping, Sequence
 
 from .errors import StoreError
 
-__all__ = ["open_engine", "is_url", "SqliteEngine", "PgEngine", "split_statements",
+__all__ = ["open_engine", "is_url", "SqliteEngine", "PgEngine", "split_statements", "upsert",
            "INSTALL_HINT"]
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,27 @@ def open_engine(target, timeout: float = 10.0):
 def split_statements(script: str) -> list[str]:
     """A script's statements (no `;` inside them), for running inside one transaction."""
     return [s for s in script.split(";") if s.strip()]
+
+
+def upsert(con, table: str, row: Mapping[str, object], key: Sequence[str],
+           update: Sequence[str] | None = None):
+    """Insert `row` (column → value) into `table` on `con` (either engine's); on a clash over
+    `key`, set the `update` columns to the new values (`c = excluded.c`). `update` None: every
+    column of `row` not in `key`; empty: DO NOTHING. An empty `key` (DO NOTHING only) skips the
+    row on any unique constraint. Returns the cursor.
+
+    Table and column names are pasted into the SQL: code constants only, never user input."""
+    cols = list(row)
+    if update is None:
+        update = [c for c in cols if c not in key]
+    if update and not key:
+        raise ValueError("DO UPDATE needs a conflict target (key)")  # PostgreSQL requires one
+    target = f"({', '.join(key)})" if key else ""
+    action = ("DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in update) if update
+              else "DO NOTHING")
+    return con.execute(f"INSERT INTO {table}({', '.join(cols)}) VALUES "
+                       f"({', '.join('?' * len(cols))}) ON CONFLICT{target} {action}",
+                       tuple(row.values()))
 
 
 class SqliteEngine:

@@ -15,7 +15,7 @@ modules on first use; `ensure_tables` is their shared, read-first way of doing i
 """
 from __future__ import annotations
 
-from .db import split_statements
+from .db import split_statements, upsert
 from .errors import StoreError
 
 __all__ = ["STORE_DDL", "MIGRATIONS", "SCHEMA_VERSION", "upgrade", "schema_version",
@@ -100,8 +100,7 @@ def _v1(con, db) -> None:
 
 
 def _v2(con, db) -> None:
-    con.execute(f"INSERT INTO meta(key, value) VALUES ('{COUNTER}', '0') "
-                "ON CONFLICT(key) DO NOTHING")
+    upsert(con, "meta", {"key": COUNTER, "value": "0"}, key=("key",), update=())
 
 
 MIGRATIONS = ((1, "the store's tables", _v1), (2, "the change counter", _v2))
@@ -138,9 +137,8 @@ def upgrade(db) -> int:
             if number > seen:
                 step(con, db)
         if seen < SCHEMA_VERSION:
-            con.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
-                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                        (str(SCHEMA_VERSION),))
+            upsert(con, "meta", {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                   key=("key",))
     return seen
 
 

@@ -22,6 +22,7 @@ seen is a reviewer's reading, not a change to the data, and is not audited.
 from __future__ import annotations
 
 from .auth import require_write
+from .db import upsert
 from .fetch import Fetched
 from .model import User, WatchedSource, utc_now
 from .schema import ensure_tables
@@ -61,9 +62,6 @@ _SELECT = ("SELECT s.vendor_id, v.name, s.url, s.added_at, s.last_checked_at, s.
 
 
 _READY: set[tuple] = set()  # databases whose tables this process has made sure of
-_SET_ALL = ", ".join(f"{c} = excluded.{c}" for c in (
-    "url", "added_at", "last_checked_at", "last_changed_at", "last_status", "last_message",
-    "etag", "last_modified"))
 
 
 def _now() -> str:
@@ -91,19 +89,17 @@ class Sources:
         status = "changed" if changed else "added"
         with self.store._tx() as con:  # noqa: SLF001
             vname = self.store._vendor_name(con, vendor_id)  # noqa: SLF001
-            con.execute("INSERT INTO document_sources(document_id, url, fetched_at) "
-                        "VALUES (?,?,?) ON CONFLICT(document_id) DO UPDATE SET "
-                        "url = excluded.url, fetched_at = excluded.fetched_at",
-                        (document_id, page.url, page.fetched_at))
+            upsert(con, "document_sources", {"document_id": document_id, "url": page.url,
+                                             "fetched_at": page.fetched_at},
+                   key=("document_id",))
             old = con.execute("SELECT url, added_at FROM sources WHERE vendor_id = ?",
                               (vendor_id,)).fetchone()
-            con.execute(
-                "INSERT INTO sources(vendor_id, url, added_at, last_checked_at, "
-                "last_changed_at, last_status, last_message, etag, last_modified) "
-                "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(vendor_id) DO UPDATE SET " + _SET_ALL,
-                (vendor_id, page.url, old[1] if old else _now(), _now(),
-                 _now() if changed else self._changed_at(con, vendor_id), status, "",
-                 page.etag, page.last_modified))
+            upsert(con, "sources", {
+                "vendor_id": vendor_id, "url": page.url,
+                "added_at": old[1] if old else _now(), "last_checked_at": _now(),
+                "last_changed_at": _now() if changed else self._changed_at(con, vendor_id),
+                "last_status": status, "last_message": "", "etag": page.etag,
+                "last_modified": page.last_modified}, key=("vendor_id",))
             self.store._audit(con, user, "source", vendor_id, vname, page.url,  # noqa: SLF001
                               old[0] if old else None, {"url": page.url, "status": status,
                                                         "document_id": document_id})

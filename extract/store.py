@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .auth import require_write
-from .db import open_engine
+from .db import open_engine, upsert
 from .errors import StoreError
 from .names import clean_vendor_name
 from .schema import BUMP, COUNTER, upgrade
@@ -149,8 +149,8 @@ class Store:
             row = con.execute(_FIND_DOCUMENT, (ex.sha256,)).fetchone()
             if row:
                 return AddResult(row[1], row[0], False, row[2])
-            con.execute("INSERT INTO vendors(name, created_at) VALUES (?, ?) "
-                        "ON CONFLICT DO NOTHING", (name, utc_now()))
+            # No conflict target: PostgreSQL's clash is on the lower(name) index, not `name`
+            upsert(con, "vendors", {"name": name, "created_at": utc_now()}, key=(), update=())
             vid, vname = con.execute(_VENDOR_BY_NAME[self.db.dialect], (name,)).fetchone()
             doc = ex.document
             did = con.execute(
@@ -214,13 +214,10 @@ class Store:
                               (vendor_id, fact_id)).fetchone()
             before = json.loads(old[0]) if old else extracted
             ov = Override(vendor_id, fact_id, value, note, user.name, utc_now(), extracted)
-            con.execute("INSERT INTO overrides(vendor_id, fact_id, value, note, reviewer, "
-                        "created_at, extracted_value) VALUES (?,?,?,?,?,?,?) ON CONFLICT"
-                        "(vendor_id, fact_id) DO UPDATE SET value = excluded.value, note = "
-                        "excluded.note, reviewer = excluded.reviewer, created_at = "
-                        "excluded.created_at, extracted_value = excluded.extracted_value",
-                        (vendor_id, fact_id, json.dumps(value), note, user.name, ov.created_at,
-                         json.dumps(extracted)))
+            upsert(con, "overrides", {
+                "vendor_id": vendor_id, "fact_id": fact_id, "value": json.dumps(value),
+                "note": note, "reviewer": user.name, "created_at": ov.created_at,
+                "extracted_value": json.dumps(extracted)}, key=("vendor_id", "fact_id"))
             self._audit(con, user, "override", vendor_id, vname, fact_id, before, value, note)
         return ov
 
@@ -264,11 +261,9 @@ class Store:
             old = con.execute("SELECT status, comment FROM reviews WHERE vendor_id = ?",
                               (vendor_id,)).fetchone()
             rv = VendorReview(vendor_id, status, comment, user.name, utc_now())
-            con.execute("INSERT INTO reviews(vendor_id, status, comment, reviewer, updated_at) "
-                        "VALUES (?,?,?,?,?) ON CONFLICT(vendor_id) DO UPDATE SET status = "
-                        "excluded.status, comment = excluded.comment, reviewer = "
-                        "excluded.reviewer, updated_at = excluded.updated_at",
-                        (vendor_id, status, comment, user.name, rv.updated_at))
+            upsert(con, "reviews", {"vendor_id": vendor_id, "status": status, "comment": comment,
+                                    "reviewer": user.name, "updated_at": rv.updated_at},
+                   key=("vendor_id",))
             self._audit(con, user, "status", vendor_id, vname, "",
                         old[0] if old else REVIEW_STATUSES[0], status, comment)
         return rv
@@ -314,8 +309,7 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         with self._tx() as con:
-            con.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) "
-                        "DO UPDATE SET value = excluded.value", (key, value))
+            upsert(con, "meta", {"key": key, "value": value}, key=("key",))
 
     def get_meta(self, key: str) -> str | None:
         rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from .auth import sign_in
+from .db import upsert
 from .model import User
 from .schema import ensure_tables
 from .settings import Settings, settings
@@ -149,10 +150,8 @@ class SignInThrottle:
                           "WHERE scope = ? AND key = ?", (scope, key)).fetchone()
         quiet = row is None or now - max(row[1], row[2]) > self.policy.window
         failures = 1 if quiet else row[0] + 1
-        con.execute("INSERT INTO sign_in_attempts(scope, key, failures, last_failure) "
-                    "VALUES (?,?,?,?) ON CONFLICT(scope, key) DO UPDATE SET "
-                    "failures = excluded.failures, last_failure = excluded.last_failure",
-                    (scope, key, failures, now))
+        upsert(con, "sign_in_attempts", {"scope": scope, "key": key, "failures": failures,
+                                         "last_failure": now}, key=("scope", "key"))
         return failures
 
     def succeeded(self, user: User, client: str) -> None:
