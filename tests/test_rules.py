@@ -241,6 +241,12 @@ def test_fold_maps_exactly_what_re_matches_to_ascii_letters():
     ("security.access_control", "Access to customer data is granted on a least-privilege basis."),
     ("security.access_control", "Your data is stored in databases to which only we and our "
      "service providers are provided access."),
+    # policies written in the third person ("the user", "a visitor")
+    ("rights.access", "Upon request, the Company will provide a user with a summary of the "
+     "personal information it retains about that user."),
+    ("rights.access", "Members can review their profile information at any time."),
+    ("rights.rectification", "A visitor may update the information the site holds about him or "
+     "her by contacting the webmaster."),
     ("security.mfa", "Staff sign in with a hardware security key in addition to a password."),
     ("security.mfa", "Enter the verification code from your authenticator app in addition to your "
      "password."),
