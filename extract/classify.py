@@ -75,6 +75,11 @@ NET_TOP_K = 1
 _NEGATION = re.compile(
     r"\b(?:not|never|no|cannot|can.t|don.t|doesn.t|won.t|isn.t|aren.t|unable|neither|nor)\b",
     re.IGNORECASE)
+# A reader who does not want something (negated, but not a negation of what the policy offers).
+_READER_WISH = re.compile(
+    r"\b(?:you|users?|members?|customers?|subscribers?|visitors?|individuals?|those|anyone|"
+    r"people)\s+(?:who\s+|that\s+)?(?:no longer|do not|don.t|does not|doesn.t|not)\s+"
+    r"(?:wish|want|like|care)\b", re.IGNORECASE)
 # A negation only reaches the match through the same phrase.
 _PHRASE_BREAK = re.compile(r"[,;:()]|\b(?:and|but|or|however|although|except|unless|if)\b",
                            re.IGNORECASE)
@@ -145,7 +150,9 @@ def _negated(text: str, match_start: int, match_end: int | None = None) -> bool:
     head = text[:match_start]
     breaks = list(_PHRASE_BREAK.finditer(head))
     phrase = head[breaks[-1].end():] if breaks else head
-    if not _NEGATION.search(phrase):
+    # "Members who no longer wish to receive newsletters may unsubscribe": the reader's wish is
+    # negated, not the promise.
+    if not _NEGATION.search(_READER_WISH.sub(" ", phrase)):
         return False
     # A negation inside a condition describes the reader, not the promise: in "if you are not
     # happy with our marketing, you may withdraw consent" a match that runs on past the

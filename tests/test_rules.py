@@ -301,6 +301,13 @@ def test_a_denial_that_names_a_way_to_contest_still_passes():
      "have the right to withdraw your consent at any time.", True),
     ("rights.opt_out_marketing", "If you are not happy with our approach to marketing, you "
      "have the right to withdraw your consent at any time.", True),
+    # nor does a reader's negated wish ("members who no longer wish to receive newsletters")
+    ("rights.opt_out_marketing", "Members who no longer wish to receive newsletters may "
+     "unsubscribe using the link in each newsletter.", True),
+    ("rights.opt_out_marketing", "Users who do not want promotional e-mails can opt out in "
+     "their settings.", True),
+    ("rights.opt_out_marketing", "We do not allow you to unsubscribe from service messages.",
+     False),
     # a negation in the promise itself still blocks, condition or not
     ("rights.opt_out_marketing", "If you sign up, you cannot opt out of service messages.",
      False),
@@ -502,3 +509,30 @@ def test_advice_to_secure_something_else_is_no_multi_factor_sign_in(sentence, of
     is not the service's control; advice to turn it on for the account here shows it offers it."""
     text = f"Security\n\nWe protect your account. {sentence}\n"
     assert _facts(_doc(text))["security.mfa"].value is offered
+
+
+@pytest.mark.parametrize("fact_id, text", [
+    ("rights.access", "Patients have the right to inspect and obtain a copy of their health records."),
+    ("rights.rectification", "Patients may ask us to amend their records if they believe they "
+     "are wrong."),
+    ("rights.erasure", "Customers who do not want us to keep their data may ask us to delete it."),
+    ("rights.complaint", "If you are unhappy with how we handled your data, you can complain to "
+     "the ICO."),
+    ("rights.opt_out_marketing", "Text STOP to end SMS marketing messages."),
+    ("rights.restriction", "You can ask us to suspend the use of your personal data while we "
+     "check its accuracy."),
+    ("security.access_control", "Employees can access customer data only when necessary to "
+     "provide support."),
+])
+def test_more_general_phrasings_are_found(fact_id, text):
+    """Records (health, paper) as the data, a pronoun for it, a regulator named by its
+    initials, the SMS opt-out keyword, access allowed "only when necessary": the whole
+    extractor finds each, not only the gate."""
+    assert _facts(_doc(f"Privacy\n\nThis policy explains how we handle data.\n\n{text}\n"))[
+        fact_id].value is True
+
+
+def test_stop_is_the_sms_keyword_only_in_capitals():
+    """"Reply STOP" is the SMS opt-out; "send ads and stop fraud" is not."""
+    assert gated("rights.opt_out_marketing", "Reply STOP to any text message to opt out.")
+    assert not gated("rights.opt_out_marketing", "We use cookies to send ads and stop fraud.")

@@ -10,7 +10,8 @@ it with `model.CELL_SEPARATOR` between its cells, as the HTML, Markdown and DOCX
 so the segmenter reads a row with its header ("Data | Retention period").
 
 What looks aligned but is not a table is left alone: lists (the first column holds only list
-markers), tables of contents (the last column holds only page numbers), two text columns
+markers), tables of contents (the last column holds only page numbers), a sentence or a list's
+lead-in split by a change of font (its last "cell" ends in punctuation), two text columns
 printed side by side (their cells continue each other in lower case), and lines whose pieces
 come in any other order than left to right.
 """
@@ -38,7 +39,7 @@ _PAGE_NUMBER = re.compile(r"^(?:\d{1,4}|[ivxlc]{1,6})$", re.I)
 @dataclass
 class PdfLine:
     """One extracted line: its pieces as (x, y of the piece's start, or None when unknown;
-    text), and the height of its baseline (that of its first positioned piece)."""
+    text). `y`, its baseline's height, is that of its first positioned piece."""
 
     parts: list[tuple[float | None, float | None, str]] = field(default_factory=list)
 
