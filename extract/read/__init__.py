@@ -27,6 +27,7 @@ The package, one module per concern:
     plain markdown html docx      one reader per format
     pdf         the pypdf side: open, limits, per-page text with layout gaps
     pdf_pages   PDF page texts → clean pages (repairs, running headers, page breaks)
+    pdf_tables  PDF tables from where the text pieces stand → rows with " | " between cells
     ocr         PDF pages without a text layer → text by OCR (pypdfium2 + tesseract)
 """
 from __future__ import annotations
