@@ -97,6 +97,12 @@ _UNDER_AGE = re.compile(r"\b(?:anyone|anybody|persons?|people|individuals|users|
                         r"[^.;]{0,40}\b(?:under (?:the age of )?\d{1,2}|"
                         r"\d{1,2} (?:years (?:old |of age )?)?(?:or|and) (?:younger|under|below))\b",
                         re.IGNORECASE)
+# An age every user must have ("Users must be 16 or older"): the minimum age, with no word for
+# children (the same wording as the fact's gate in facts.toml).
+_AGE_REQUIRED = re.compile(
+    r"\b(?:must|need to|have to) be (?:at least )?\d{1,2} ?(?:\+|or older|or over|and over|"
+    r"and older)|\b(?:intended|designed|meant) (?:only )?for (?:adults|users|people|persons|"
+    r"individuals) (?:aged )?\d{1,2} ?(?:\+|and over|and older|or older|or over)", re.IGNORECASE)
 _NOT_RETENTION = re.compile(
     r"\b(?:respond|response|reply|acknowledge|resolve|answer|fulfil|fulfill|process your request|"
     r"past|preceding|prior|previous|last) \w*\s*\w*\s*(?:within|to|in|\d)|"
@@ -422,7 +428,7 @@ class FactExtractor:
             c = cand.clause
             ages = find_ages(c.text)
             if not ages or not (_CHILD.search(c.text) or _CHILD.search(c.section)
-                                 or _UNDER_AGE.search(c.text)):
+                                 or _UNDER_AGE.search(c.text) or _AGE_REQUIRED.search(c.text)):
                 continue
             if _NOT_MIN_AGE.search(c.text):
                 continue  # who may remove their posts, or may not be sold to: not a minimum age

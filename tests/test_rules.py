@@ -523,6 +523,22 @@ def test_advice_to_secure_something_else_is_no_multi_factor_sign_in(sentence, of
      "check its accuracy."),
     ("security.access_control", "Employees can access customer data only when necessary to "
      "provide support."),
+    ("rights.portability", "We will provide your information in a format that lets you move it "
+     "to another service."),
+    ("security.audits", "Our security controls are independently assessed each year."),
+    ("rights.withdraw_consent", "You can take back your consent whenever you like."),
+    ("security.backups", "Our infrastructure is fully redundant, with automated snapshots every "
+     "night."),
+    ("security.breach_notification", "We will inform you within 72 hours of discovering a breach "
+     "that affects your data."),
+    ("rights.rectification", "Please keep your account details accurate; you can edit them in "
+     "Settings at any time."),
+    ("rights.objection", "You have the right to say no to us using your information for "
+     "research."),
+    ("rights.restriction", "You can ask us to temporarily stop using your data while a complaint "
+     "is resolved."),
+    ("children.parental_consent", "If you are under 16, ask a parent or guardian before giving us "
+     "any personal information."),
 ])
 def test_more_general_phrasings_are_found(fact_id, text):
     """Records (health, paper) as the data, a pronoun for it, a regulator named by its
@@ -530,6 +546,19 @@ def test_more_general_phrasings_are_found(fact_id, text):
     extractor finds each, not only the gate."""
     assert _facts(_doc(f"Privacy\n\nThis policy explains how we handle data.\n\n{text}\n"))[
         fact_id].value is True
+
+
+@pytest.mark.parametrize("sentence, age", [
+    ("Users must be 16 or older.", 16),
+    ("The service is intended for adults aged 18 and over.", 18),
+])
+def test_an_age_every_user_must_have_is_the_minimum_age(sentence, age):
+    assert _facts(_doc(f"Who may use the service\n\n{sentence}\n"))["children.min_age"].value == age
+
+
+def test_a_merger_is_no_portability():
+    assert not gated("rights.portability", "If we merge with another company, we may transfer it "
+                     "to another company.")
 
 
 def test_stop_is_the_sms_keyword_only_in_capitals():
