@@ -88,6 +88,10 @@ def test_vendor_page_heading_caption_status_and_quotes(page, console, hostile_se
     e2e.open_page(page, server, "vendor", query=f"vendor={vid}")
     assert _shown(page.locator("h1").first) == VENDOR
     main = page.locator('[data-testid="stMain"]')
+    # The heading can paint before the rest of the page's first run: wait for the review line
+    # (a CI run once read the page between the two).
+    expect(main.get_by_text(re.compile(r"—\s*Checked")).first).to_be_visible(
+        timeout=e2e.APP_TIMEOUT_MS)
     text = _shown(main)
     assert f"Source file: {FILENAME}" in text
     assert f"— {COMMENT}" in text
