@@ -6,7 +6,6 @@ transliterated to Latin-1 first. `UNICODE_FONT` tells callers which of the two a
 """
 from __future__ import annotations
 
-import html
 import io
 import re
 import subprocess
@@ -28,7 +27,6 @@ __all__ = [
     "one_word_per_line_pdf",
     "pdf_with_table",
     "pdf_from_pieces",
-    "html_from_text",
     "browser_pdf",
     "PATHOLOGIES",
     "pathological_pdf",
@@ -241,27 +239,6 @@ def pdf_from_pieces(lines: list[list[tuple]], font_size: float = 10) -> bytes:
             pdf.text(x, y + dy, pdf.text_for_font(text))
         y += font_size * 0.5
     return bytes(pdf.output())
-
-
-def html_from_text(text: str) -> str:
-    """A plain web page of a policy text: short unpunctuated lines as headings, "- " lines as
-    list items, every other line a justified paragraph."""
-    out = ["<html><head><meta charset='utf-8'><style>body{font-family:'DejaVu Sans',sans-serif;"
-           "font-size:11pt;text-align:justify}</style></head><body>"]
-    in_list = False
-    for line in (line.strip() for line in text.splitlines()):
-        if not line:
-            continue
-        if line.startswith(("- ", "* ", "• ")) != in_list:
-            in_list = not in_list
-            out.append("<ul>" if in_list else "</ul>")
-        if in_list:
-            out.append(f"<li>{html.escape(line[2:])}</li>")
-        elif len(line) < 70 and not line.endswith((".", ":", ";")):
-            out.append(f"<h3>{html.escape(line)}</h3>")
-        else:
-            out.append(f"<p>{html.escape(line)}</p>")
-    return "\n".join(out + ["</body></html>"])
 
 
 def browser_pdf(page: str) -> bytes:

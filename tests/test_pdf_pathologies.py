@@ -18,7 +18,8 @@ import pytest
 from extract.read import read_document
 from extract.repair import Repairs, dedupe_runs, deglue, repair_characters
 from tests.core_fixtures import need_chromium
-from tests.pdfs import PATHOLOGIES, UNICODE_FONT, browser_pdf, html_from_text, pathological_pdf
+from tests.pdfs import PATHOLOGIES, UNICODE_FONT, browser_pdf, pathological_pdf
+from tests.web_support import seed_html
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "data" / "seeds").glob("*.txt"))
@@ -79,8 +80,8 @@ def test_policies_printed_by_a_browser_give_the_facts_of_the_clean_text(extracto
     same = total = 0
     wrong = []
     for path, expected in txt_facts.items():
-        got = fact_values(extractor, browser_pdf(html_from_text(path.read_text(encoding="utf-8"))),
-                          path.with_suffix(".pdf").name)
+        printed = browser_pdf(seed_html(path.read_text(encoding="utf-8"), chrome=False))
+        got = fact_values(extractor, printed, path.with_suffix(".pdf").name)
         for fid, value in expected.items():
             total += 1
             same += got.get(fid) == value

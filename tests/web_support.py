@@ -35,9 +35,19 @@ _FOOTER = ("<footer><p>We never sell your data. Cookies kept for 13 months.</p><
            "<script>document.cookie = 'seen=1; max-age=34186669';</script></body></html>")
 
 
-def seed_html(text: str) -> str:
-    """A seed's TXT as the body of a web page with navigation, a cookie banner, scripts and a
-    footer. A line "-" starts a list item (the seeds' own marker); short lines are headings."""
+def seed_html(text: str, chrome: bool = True) -> str:
+    """A policy's TXT as a web page: with navigation, a cookie banner, scripts and a footer
+    (`chrome`), or as a plain page of justified text (what a browser prints to PDF). A line
+    "-" starts a list item, as does a line starting "- "; short lines are headings."""
+    body = "<main><article>" + _body_html(text) + "</article></main>"
+    if chrome:
+        return _HEAD + _BANNER + _NAV + body + _FOOTER
+    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'><style>body{font-family:"
+            "'DejaVu Sans',sans-serif;font-size:11pt;text-align:justify}</style></head><body>"
+            + body + "</body></html>")
+
+
+def _body_html(text: str) -> str:
     lines = [ln.strip() for ln in text.splitlines()]
     body, items, i = [], [], 0
 
@@ -52,14 +62,17 @@ def seed_html(text: str) -> str:
             items.append(lines[i + 1])
             i += 2
             continue
+        if line.startswith("- "):
+            items.append(line[2:])
+            i += 1
+            continue
         flush()
         if line:
             tag = "h2" if len(line) < 70 and not line.endswith((".", ":", ";")) else "p"
             body.append(f"<{tag}>{html.escape(line)}</{tag}>")
         i += 1
     flush()
-    return _HEAD + _BANNER + _NAV + "<main><article>" + "".join(body) + "</article></main>" \
-        + _FOOTER
+    return "".join(body)
 
 
 @dataclass

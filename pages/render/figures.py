@@ -11,7 +11,8 @@ from extract.model import PolicyRecord, Scores
 from extract.score import GRADE_BANDS, RUBRIC_TEXT, Rubric
 from extract.taxonomy import SCORED_AREAS, FactSpec
 
-from .cells import Cell, cell, cell_label, grade_help, quote_text, scores_of, specs_by_area
+from .cells import (Cell, cell, cell_label, grade_help, quote_text, ranked, scores_of,
+                    specs_by_area)
 from .escape import escape, vendor_tick, wrap_html
 from .palette import (AREA_MARKER, AREA_TITLES, BAR_COLOUR, CELL_COLOURS, NOT_STATED, PARTIAL,
                       REVIEW_MARK, STATED)
@@ -87,10 +88,8 @@ def ranking_figure(records: Sequence[PolicyRecord], rubric: Rubric):
     import plotly.graph_objects as go
 
     w = rubric.normalised_weights()
-    # The score table's order (best first, ties by name), reversed: Plotly draws the first bar
-    # at the bottom.
-    rows = sorted(((scores_of(r, rubric), r) for r in records),
-                  key=lambda t: (-t[0].overall, t[1].vendor))[::-1]
+    # The score table's order (`ranked`), reversed: Plotly draws the first bar at the bottom.
+    rows = [(scores_of(r, rubric), r) for r in reversed(ranked(records, rubric))]
     hover = []
     for s, r in rows:
         parts = "<br>".join(f"{AREA_TITLES[a]}: {getattr(s, a):.0f} × {w[a] * 100:.0f}%"
